@@ -1,0 +1,104 @@
+"""Numba set-up for minigrad's CPU kernels. Importing this module imports numba.
+
+Three decisions live here, once for every kernel:
+
+- **Cache**: kernels are compiled with ``cache=True``, so the second run of a script loads machine
+  code from disk instead of compiling (~0.8 s per parallel kernel). When minigrad's own directory is
+  not writable (a system-wide install), the cache goes to a per-user directory instead.
+- **Threads**: ``minigrad.set_num_threads(n)`` (or ``MINIGRAD_NUM_THREADS``) sets Numba's thread
+  count. The threading layer is ``workqueue`` unless ``NUMBA_THREADING_LAYER`` says otherwise:
+  an OpenMP layer fights with the BLAS thread pool NumPy's matmul uses, and was 3x slower here on a
+  training step that alternates the two.
+- **Big outputs**: glibc returns every large freed block to the OS, so a fresh 16 MiB output costs
+  thousands of page faults on each call. ``_keep_freed_memory`` asks glibc to keep it instead.
+"""
+
+import ctypes
+import os
+import types
+
+from minigrad import __version__
+
+
+def _cache_dir():
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.access(here, os.W_OK):
+        return None  # Numba caches beside the sources (__pycache__)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "minigrad", f"numba-{__version__}")
+
+
+_dir = _cache_dir()
+if _dir:
+    os.environ["NUMBA_CACHE_DIR"] = _dir
+os.environ.setdefault("NUMBA_THREADING_LAYER", os.environ.get("MINIGRAD_THREADING_LAYER", "workqueue"))
+
+import numba  # noqa: E402
+
+if _dir:
+    numba.config.CACHE_DIR = _dir  # in case numba was imported before minigrad
+numba.config.THREADING_LAYER = os.environ["NUMBA_THREADING_LAYER"]
+
+prange = numba.prange
+
+# Below this many elements a kernel runs its serial variant: waking threads costs more than it saves.
+PARALLEL_MIN_SIZE = 1 << 16
+
+
+def cache_dir():
+    """Where compiled kernels are stored."""
+    return numba.config.CACHE_DIR or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+
+
+def kernel(fn=None, *, parallel=False, fastmath=False):
+    """``numba.njit`` with minigrad's settings: cached on disk, NumPy's float error model, no GIL."""
+
+    def decorate(f):
+        return numba.njit(cache=True, parallel=parallel, fastmath=fastmath, nogil=True, error_model="numpy")(f)
+
+    return decorate(fn) if fn is not None else decorate
+
+
+def serial_and_parallel(fn, fastmath=False):
+    """Compile one loop nest twice: serially (``prange`` acts as ``range``) and with threads.
+
+    The parallel twin gets its own name so the two never share a cache entry.
+    """
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__ + "_parallel", fn.__defaults__, fn.__closure__)
+    twin.__qualname__ = fn.__qualname__ + "_parallel"
+    return kernel(fn, fastmath=fastmath), kernel(twin, parallel=True, fastmath=fastmath)
+
+
+def pick(pair, size):
+    """The serial or the parallel variant of ``serial_and_parallel``'s pair, by problem size."""
+    return pair[1] if size >= PARALLEL_MIN_SIZE and numba.get_num_threads() > 1 else pair[0]
+
+
+def set_num_threads(n):
+    numba.set_num_threads(int(n))
+
+
+def get_num_threads():
+    return numba.get_num_threads()
+
+
+def _keep_freed_memory():
+    """Ask glibc to recycle freed big blocks instead of unmapping them (PyTorch's caching allocator
+    avoids the same page faults). Keeps up to 512 MiB of freed memory for reuse."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    ok = libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)  # glibc's maximum on 64-bit
+    ok &= libc.mallopt(m_trim_threshold, 512 * 1024 * 1024)
+    return bool(ok)
+
+
+_keep_freed_memory()
+
+from minigrad import _threads  # noqa: E402
+
+_threads.apply_pending()

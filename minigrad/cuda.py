@@ -1,0 +1,17 @@
+"""``mg.cuda``: whether a CUDA GPU can be used. Importing minigrad never imports numba.cuda."""
+
+import importlib.util
+
+
+def is_available():
+    """True when numba's CUDA target finds a GPU and minigrad's CUDA backend is installed."""
+    if importlib.util.find_spec("minigrad.backends.cuda") is None:
+        return False
+    try:
+        from numba import cuda
+    except Exception:
+        return False
+    try:
+        return bool(cuda.is_available())
+    except Exception:
+        return False

@@ -1,0 +1,194 @@
+"""2-D convolution and pooling on (N, C, H, W) tensors, by im2col on NumPy.
+
+im2col turns convolution into one matrix product: every receptive field (C x kh x kw values) becomes
+a row of a "columns" matrix, and the output is ``columns @ weight.reshape(F, -1).T``. The backward
+pass is the same product transposed, followed by col2im: each row of the column gradient is added
+back onto the input positions it came from (windows overlap, so positions collect several terms).
+
+Output size along one axis: ``(H + 2 padding - dilation (k - 1) - 1) // stride + 1``.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from minigrad.autograd import Op
+
+__all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
+
+
+def _pair(v, name, op):
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v}")
+    return v
+
+
+def _out_size(size, k, s, p, d, op, shape):
+    out = (size + 2 * p - d * (k - 1) - 1) // s + 1
+    if out <= 0:
+        raise RuntimeError(
+            f"{op}: input of shape {shape} is too small for kernel {k} (dilation {d}, padding {p}, stride {s})"
+        )
+    return out
+
+
+def _windows(xp_, kh, kw, sh, sw, dh, dw, ho, wo):
+    """View of every receptive field: (N, C, Ho, Wo, kh, kw), no copy."""
+    win = sliding_window_view(xp_, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
+    return win[:, :, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, ::dh, ::dw]
+
+
+def _col2im(gwin, shape, kh, kw, sh, sw, dh, dw, ho, wo):
+    """Add the window gradients (N, C, Ho, Wo, kh, kw) back onto a zero (N, C, Hp, Wp) array."""
+    g = np.zeros(shape, dtype=gwin.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            g[:, :, i * dh : i * dh + sh * (ho - 1) + 1 : sh, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += gwin[
+                :, :, :, :, i, j
+            ]
+    return g
+
+
+def _pad(x, ph, pw, value=0.0):
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+def _unpad(g, ph, pw):
+    return g[:, :, ph : g.shape[2] - ph, pw : g.shape[3] - pw]
+
+
+class Conv2d(Op):
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation):
+        (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+        n, c, h, w = x.shape
+        f, _, kh, kw = weight.shape
+        ho = _out_size(h, kh, sh, ph, dh, "conv2d", x.shape)
+        wo = _out_size(w, kw, sw, pw, dw, "conv2d", x.shape)
+        xpad = _pad(x, ph, pw)
+        win = _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo)  # (N, C, Ho, Wo, kh, kw)
+        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)  # the im2col copy
+        out = cols @ weight.reshape(f, -1).T  # (N*Ho*Wo, F)
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(cols, weight)
+        ctx.geom = (x.shape, xpad.shape, kh, kw, sh, sw, dh, dw, ph, pw, ho, wo)
+        return out.reshape(n, ho, wo, f).transpose(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cols, weight = ctx.saved_tensors
+        xshape, pshape, kh, kw, sh, sw, dh, dw, ph, pw, ho, wo = ctx.geom
+        n, c = xshape[:2]
+        f = weight.shape[0]
+        g2 = grad.transpose(0, 2, 3, 1).reshape(-1, f)  # (N*Ho*Wo, F)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gcols = (g2 @ weight.reshape(f, -1)).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
+            gx = _unpad(_col2im(gcols, pshape, kh, kw, sh, sw, dh, dw, ho, wo), ph, pw)
+        if ctx.needs_input_grad[1]:
+            gw = (g2.T @ cols).reshape(weight.shape)
+        if ctx.needs_input_grad[2]:
+            gb = g2.sum(axis=0)
+        return gx, gw, gb, None, None, None
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation (what deep learning calls convolution), PyTorch's arguments.
+
+    input (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> output (N, F, Ho, Wo).
+    """
+    if groups != 1:
+        raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad yet")
+    if input.ndim != 4:
+        raise RuntimeError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+    if weight.ndim != 4 or weight.shape[1] != input.shape[1]:
+        raise RuntimeError(
+            f"conv2d: input has {input.shape[1]} channels (shape {input.shape}), but weight of shape "
+            f"{weight.shape} expects {weight.shape[1] if weight.ndim == 4 else '?'}"
+        )
+    if bias is not None and bias.shape != (weight.shape[0],):
+        raise RuntimeError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    args = (_pair(stride, "stride", "conv2d"), _pair(padding, "padding", "conv2d"), _pair(dilation, "dilation", "conv2d"))
+    return Conv2d.apply(input, weight, bias, *args)
+
+
+def _pool_args(op, input, kernel_size, stride, padding, dilation=1):
+    if input.ndim != 4:
+        raise RuntimeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
+    k = _pair(kernel_size, "kernel_size", op)
+    s = _pair(stride if stride not in (None, ()) else kernel_size, "stride", op)
+    p = _pair(padding, "padding", op)
+    d = _pair(dilation, "dilation", op)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{op}: padding {p} should be at most half of the kernel size {k}")
+    ho = _out_size(input.shape[2], k[0], s[0], p[0], d[0], op, input.shape)
+    wo = _out_size(input.shape[3], k[1], s[1], p[1], d[1], op, input.shape)
+    return k, s, p, d, ho, wo
+
+
+class MaxPool2d(Op):
+    """The max of each window; the gradient goes to the (first) position of that max."""
+
+    @staticmethod
+    def forward(ctx, x, k, s, p, d, ho, wo):
+        xpad = _pad(x, p[0], p[1], -np.inf)
+        win = _windows(xpad, k[0], k[1], s[0], s[1], d[0], d[1], ho, wo)
+        flat = win.reshape(*win.shape[:4], -1)
+        arg = flat.argmax(axis=-1)
+        ctx.save_for_backward(arg)
+        ctx.geom = (xpad.shape, k, s, p, d, ho, wo)
+        return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        (arg,) = ctx.saved_tensors
+        pshape, k, s, p, d, ho, wo = ctx.geom
+        gwin = np.zeros(grad.shape + (k[0] * k[1],), dtype=grad.dtype)
+        np.put_along_axis(gwin, arg[..., None], grad[..., None], axis=-1)
+        gwin = gwin.reshape(grad.shape + k)
+        return _unpad(_col2im(gwin, pshape, *k, *s, *d, ho, wo), *p), None, None, None, None, None, None
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    if ceil_mode or return_indices:
+        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported by minigrad yet")
+    return MaxPool2d.apply(input, *_pool_args("max_pool2d", input, kernel_size, stride, padding, dilation))
+
+
+class AvgPool2d(Op):
+    """The mean of each window; each input position gets grad / divisor from every window it is in."""
+
+    @staticmethod
+    def forward(ctx, x, k, s, p, ho, wo, count_include_pad, divisor_override):
+        d = (1, 1)
+        xpad = _pad(x, p[0], p[1])
+        total = _windows(xpad, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
+        if divisor_override:
+            divisor = np.asarray(divisor_override, dtype=x.dtype)
+        elif count_include_pad or p == (0, 0):
+            divisor = np.asarray(k[0] * k[1], dtype=x.dtype)
+        else:
+            ones = _pad(np.ones((1, 1) + x.shape[2:], dtype=x.dtype), p[0], p[1])
+            divisor = _windows(ones, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
+        ctx.geom = (xpad.shape, k, s, p, d, ho, wo, divisor)
+        return (total / divisor).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pshape, k, s, p, d, ho, wo, divisor = ctx.geom
+        g = (grad / divisor).astype(grad.dtype)
+        gwin = np.broadcast_to(g[..., None, None], g.shape + k)
+        return (_unpad(_col2im(gwin, pshape, *k, *s, *d, ho, wo), *p),) + (None,) * 7
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    if ceil_mode:
+        raise NotImplementedError("avg_pool2d: ceil_mode is not supported by minigrad yet")
+    k, s, p, _, ho, wo = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
+    return AvgPool2d.apply(input, k, s, p, ho, wo, bool(count_include_pad), divisor_override)

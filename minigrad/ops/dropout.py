@@ -1,0 +1,29 @@
+"""Dropout (Srivastava et al. 2014): in training, zero each element with probability p and scale the
+survivors by 1/(1-p), so the expected value is unchanged and evaluation needs no rescaling."""
+
+from minigrad.autograd import Op
+from minigrad.random import rng
+
+__all__ = ["dropout"]
+
+
+class Dropout(Op):
+    @staticmethod
+    def forward(ctx, x, p, generator):
+        keep = rng(generator).random(x.shape) >= p
+        mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p) if p < 1 else keep.astype(x.dtype)
+        ctx.save_for_backward(mask)
+        return x * mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad * mask, None, None
+
+
+def dropout(input, p=0.5, training=True, generator=None):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    return Dropout.apply(input, float(p), generator)

@@ -1,0 +1,236 @@
+"""Reductions over ``dim`` (an int, a tuple, or None for all): sum, mean, var, std, max, min, ...
+
+The backward of a reduction spreads the gradient back over the reduced axes: ``sum`` copies it to
+every element, ``mean`` divides it by the count, ``max`` sends it to the winner.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.autograd import Op
+from minigrad.tensor import Tensor
+
+__all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin"]
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def normalize_dims(dim, ndim, op):
+    """``dim`` as a sorted tuple of non-negative axes; ``None`` means every axis."""
+    if dim is None:
+        return tuple(range(ndim))
+    if ndim == 0:  # a 0-d tensor accepts dim 0 or -1 and has nothing to reduce
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        if any(d not in (0, -1) for d in dims):
+            raise IndexError(f"{op}: dimension out of range (expected to be in range of [-1, 0], but got {dims})")
+        return ()
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    lo, hi = -ndim, ndim - 1
+    for d in dims:
+        if not lo <= d <= hi:
+            raise IndexError(f"{op}: dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})")
+        out.append(d % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dims} names an axis twice")
+    return tuple(sorted(out))
+
+
+def _expand_grad(grad, shape, axes, keepdim, xp):
+    """Put the reduced axes back (size 1) and broadcast to the input's shape."""
+    if not keepdim:
+        grad = xp.expand_dims(grad, axes) if axes else grad
+    return xp.broadcast_to(grad, shape)
+
+
+class Sum(Op):
+    """y = sum_i x_i over the axes;  dy/dx_i = 1."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return ctx.xp.sum(x, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_grad(grad, ctx.shape, ctx.axes, ctx.keepdim, ctx.xp), None, None
+
+
+class Mean(Op):
+    """y = (1/n) sum_i x_i;  dy/dx_i = 1/n."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan
+            return ctx.xp.mean(x, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = grad / grad.dtype.type(ctx.count or 1)
+        return _expand_grad(g, ctx.shape, ctx.axes, ctx.keepdim, ctx.xp), None, None
+
+
+class Var(Op):
+    """var = sum_i (x_i - mean)^2 / (n - correction);  dvar/dx_i = 2 (x_i - mean) / (n - correction)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        xp = ctx.xp
+        n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        centred = x - xp.mean(x, axis=axes, keepdims=True)
+        denom = x.dtype.type(n - correction)
+        ctx.save_for_backward(centred)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return xp.sum(centred * centred, axis=axes, keepdims=keepdim) / denom
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centred,) = ctx.saved_tensors
+        g = grad if ctx.keepdim else ctx.xp.expand_dims(grad, ctx.axes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return g * centred * (2 / ctx.denom), None, None, None
+
+
+class _MaxMin(Op):
+    """Full max/min: the gradient is shared evenly among the elements that tie for the extreme."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, which):
+        y = (ctx.xp.amax if which == "max" else ctx.xp.amin)(x, axis=axes, keepdims=True)
+        ctx.save_for_backward(x, y)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return y if keepdim else y.reshape([n for i, n in enumerate(y.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        winners = x == y
+        count = winners.sum(axis=ctx.axes, keepdims=True)
+        g = grad if ctx.keepdim else ctx.xp.expand_dims(grad, ctx.axes)
+        return (winners * (g / count)).astype(x.dtype), None, None, None
+
+
+class _MaxMinDim(Op):
+    """max/min along one dim: values and the index of the first extreme; the gradient goes to that index."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, which):
+        xp = ctx.xp
+        idx = (xp.argmax if which == "max" else xp.argmin)(x, axis=axis, keepdims=True)
+        values = xp.take_along_axis(x, idx, axis=axis)
+        ctx.save_for_backward(idx)
+        ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        if not keepdim:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
+        return values, idx.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices):
+        (idx,) = ctx.saved_tensors
+        g = grad if ctx.keepdim else ctx.xp.expand_dims(grad, ctx.axis)
+        out = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
+        ctx.xp.put_along_axis(out, idx, g, axis=ctx.axis)
+        return out, None, None, None
+
+
+def _reduce_fn(fn, name, x, dim, keepdim):
+    axes = normalize_dims(dim, x.ndim, name)
+    return fn.apply(x, axes, bool(keepdim))
+
+
+def sum(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    if input.dtype == dtypes.bool_:
+        input = input.long()
+    return _reduce_fn(Sum, "sum", input, dim, keepdim)
+
+
+def mean(input, dim=None, keepdim=False):
+    if input.dtype.kind != "f":
+        raise TypeError(f"mean(): input dtype must be floating point, got {dtypes.name(input.dtype)}; use .float()")
+    return _reduce_fn(Mean, "mean", input, dim, keepdim)
+
+
+def _correction(correction, unbiased):
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    return correction
+
+
+def var(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
+    """Variance over ``dim``, dividing by n - correction (correction=1: Bessel's unbiased estimate)."""
+    if input.dtype.kind != "f":
+        raise TypeError(f"var(): input dtype must be floating point, got {dtypes.name(input.dtype)}")
+    axes = normalize_dims(dim, input.ndim, "var")
+    return Var.apply(input, axes, bool(keepdim), _correction(correction, unbiased))
+
+
+def std(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
+    """sqrt(var): its gradient is dvar / (2 std)."""
+    return var(input, dim, keepdim, correction=correction, unbiased=unbiased).sqrt()
+
+
+def _check_nonempty(x, axes, op):
+    if x.numel() == 0 and (not axes or any(x.shape[a] == 0 for a in axes)):
+        raise RuntimeError(f"{op}(): expected a non-empty tensor over the reduced dims, got shape {x.shape}")
+
+
+def _max_min(input, dim, keepdim, which):
+    if dim is None:
+        axes = normalize_dims(None, input.ndim, which)
+        _check_nonempty(input, axes, which)
+        return _MaxMin.apply(input, axes, False, which)
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{which}(dim): dim must be an int (use amax/amin for several dims)")
+    if input.ndim == 0:
+        normalize_dims(dim, 0, which)
+        values, indices = _MaxMinDim.apply(input.reshape(1), 0, False, which)
+        return ValuesIndices(values.reshape(()), indices.reshape(()))
+    (axis,) = normalize_dims(dim, input.ndim, which)
+    _check_nonempty(input, (axis,), which)
+    values, indices = _MaxMinDim.apply(input, axis, bool(keepdim), which)
+    return ValuesIndices(values, indices)
+
+
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)`` along ``dim``."""
+    return _max_min(input, dim, keepdim, "max")
+
+
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    return _max_min(input, dim, keepdim, "min")
+
+
+def amax(input, dim=(), keepdim=False):
+    """Largest value over ``dim`` (all dims when empty); ties share the gradient evenly."""
+    axes = normalize_dims(dim if dim not in ((), None) else None, input.ndim, "amax")
+    _check_nonempty(input, axes, "amax")
+    return _MaxMin.apply(input, axes, bool(keepdim), "max")
+
+
+def amin(input, dim=(), keepdim=False):
+    axes = normalize_dims(dim if dim not in ((), None) else None, input.ndim, "amin")
+    _check_nonempty(input, axes, "amin")
+    return _MaxMin.apply(input, axes, bool(keepdim), "min")
+
+
+def _arg(input, dim, keepdim, fn):
+    a = input.array
+    if dim is None:
+        return Tensor._wrap(np.asarray(fn(a.reshape(-1)), dtype=np.int64), input.device)
+    if input.ndim == 0:
+        return Tensor._wrap(np.asarray(0, dtype=np.int64), input.device)
+    (axis,) = normalize_dims(dim, input.ndim, fn.__name__)
+    return Tensor._wrap(np.asarray(fn(a, axis=axis, keepdims=keepdim), dtype=np.int64), input.device)
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, np.argmax)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, np.argmin)

@@ -1,0 +1,737 @@
+"""The Tensor: an n-dimensional array that remembers how it was computed.
+
+A Tensor holds
+
+- ``array``: the values, a backend array (an ``np.ndarray`` for ``device="cpu"``);
+- ``requires_grad``: whether gradients should flow to it;
+- ``grad``: after ``backward()``, dL/d(this tensor), for leaves;
+- ``grad_fn``: the graph node of the op that produced it (``None`` for leaves).
+
+Every method below is a thin wrapper: the maths of each op, forward and backward, lives in
+``minigrad/ops/``. The creation functions (``mg.tensor``, ``mg.zeros``, ``mg.randn``...) are at the
+end of this file.
+"""
+
+import numbers
+
+import numpy as np
+
+from minigrad import dtypes
+from minigrad.autograd import _seed, is_grad_enabled, run_backward
+from minigrad.random import rng
+
+
+class _Version:
+    """An in-place modification counter, shared by a tensor and its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+def _canonical_device(device):
+    if device is None:
+        return "cpu"
+    device = str(device)
+    kind = device.split(":")[0]
+    if kind not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+    return kind
+
+
+class Tensor:
+    __array_priority__ = 1000  # so ndarray <op> Tensor calls Tensor's reflected operator
+
+    def __init__(self, data, dtype=None, device="cpu", requires_grad=False):
+        t = tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+        self.__dict__.update(t.__dict__)
+
+    @classmethod
+    def _wrap(cls, array, device="cpu"):
+        """A tensor around ``array`` (no copy) with no history."""
+        t = cls.__new__(cls)
+        if isinstance(array, np.ndarray) and array.dtype not in dtypes.SUPPORTED:
+            array = array.astype(dtypes.as_dtype(array.dtype))
+        elif not hasattr(array, "shape"):
+            array = np.asarray(array)
+        t.array = array
+        t.device = device
+        t.requires_grad = False
+        t.grad = None
+        t.grad_fn = None
+        t._output_index = 0
+        t._hooks = None
+        t._version = _Version()
+        return t
+
+    # ---- basic attributes ---------------------------------------------------------------
+    @property
+    def shape(self):
+        return tuple(self.array.shape)
+
+    @property
+    def dtype(self):
+        return self.array.dtype
+
+    @property
+    def ndim(self):
+        return self.array.ndim
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def data(self):
+        """A detached tensor sharing this one's values (PyTorch's ``.data``)."""
+        return Tensor._wrap(self.array, self.device)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def dim(self):
+        return self.ndim
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def is_floating_point(self):
+        return self.dtype.kind == "f"
+
+    # ---- leaving minigrad ----------------------------------------------------------------
+    def numpy(self):
+        """The values as a NumPy array (sharing memory, like PyTorch); only for CPU tensors without grad."""
+        if self.requires_grad:
+            raise RuntimeError("Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead.")
+        return self._host_array()
+
+    def _host_array(self):
+        if self.device == "cpu":
+            return self.array
+        return self.array.copy_to_host()
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"a tensor with {self.numel()} elements cannot be converted to a Python scalar")
+        return self._host_array().reshape(()).item()
+
+    def tolist(self):
+        return self._host_array().tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._host_array()
+        return a if dtype is None else a.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iub" or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor with {self.numel()} values is ambiguous; use .any() or .all()"
+            )
+        return bool(self.item())
+
+    __hash__ = object.__hash__
+
+    # ---- autograd -----------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=False):
+        """Compute d(self)/d(leaf) for every leaf that requires grad, accumulating into ``leaf.grad``.
+
+        ``gradient`` is dL/d(self); it may be left out only when ``self`` has one element.
+        """
+        run_backward([self], [_seed(self, gradient)], retain_graph=retain_graph)
+
+    def detach(self):
+        t = Tensor._wrap(self.array, self.device)
+        t._version = self._version  # same memory, same counter
+        return t
+
+    def detach_(self):
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad=True):
+        if not self.is_leaf:
+            raise RuntimeError("you can only change requires_grad of leaf tensors; use .detach() first")
+        if requires_grad and self.dtype.kind != "f":
+            raise RuntimeError(f"only floating point tensors can require gradients, got {dtypes.name(self.dtype)}")
+        self.requires_grad = requires_grad
+        return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            self._hooks = (self._hooks or []) + [hook]
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node.hooks is None:
+                node.hooks = {}
+            hooks = node.hooks.setdefault(self._output_index, [])
+            hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor too (PyTorch's ``retain_grad``)."""
+        if self.grad_fn is None:
+            return
+
+        def keep(grad):
+            if self.grad is None:
+                self.grad = Tensor._wrap(grad.array.copy(), self.device)
+            else:
+                self.grad.array += grad.array
+
+        self.register_hook(keep)
+
+    # ---- in-place updates (they bump the version counter) ----------------------------------
+    def _check_inplace(self, op):
+        if is_grad_enabled() and self.requires_grad:
+            if self.is_leaf:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad is being used in an in-place operation; "
+                    "wrap the update in `with minigrad.no_grad():`"
+                )
+            raise RuntimeError(
+                f"{op}: in-place operations on tensors that are part of a graph are not differentiable in "
+                "minigrad; use the out-of-place version"
+            )
+
+    def _set_(self, values, op):
+        self._check_inplace(op)
+        values = values.array if isinstance(values, Tensor) else values
+        if self.device == "cpu":
+            np.copyto(self.array, np.asarray(values), casting="unsafe")
+        else:
+            self.array.copy_to_device(np.ascontiguousarray(np.broadcast_to(values, self.shape), dtype=self.dtype))
+        self._version.value += 1
+        return self
+
+    def copy_(self, src):
+        if isinstance(src, Tensor):
+            src = src._host_array() if self.device == "cpu" else src.array
+        return self._set_(np.broadcast_to(np.asarray(src), self.shape), "copy_")
+
+    def fill_(self, value):
+        return self._set_(np.full(self.shape, float(value) if self.dtype.kind == "f" else value), "fill_")
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        return self._set_(rng(generator).uniform(a, b, self.shape), "uniform_")
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        return self._set_(rng(generator).normal(mean, std, self.shape), "normal_")
+
+    def _inplace_binary(self, other, fn, op):
+        other = other.array if isinstance(other, Tensor) else other
+        return self._set_(fn(self.array, other), op)
+
+    def add_(self, other, alpha=1):
+        return self._inplace_binary(other, lambda a, b: a + alpha * b, "add_")
+
+    def sub_(self, other, alpha=1):
+        return self._inplace_binary(other, lambda a, b: a - alpha * b, "sub_")
+
+    def mul_(self, other):
+        return self._inplace_binary(other, np.multiply, "mul_")
+
+    def div_(self, other):
+        return self._inplace_binary(other, np.divide, "div_")
+
+    def clamp_(self, min=None, max=None):
+        return self._set_(np.clip(self.array, min, max), "clamp_")
+
+    def __setitem__(self, index, value):
+        self._check_inplace("__setitem__")
+        value = value.array if isinstance(value, Tensor) else value
+        self.array[_index_arrays(index)] = value
+        self._version.value += 1
+
+    # ---- conversions ----------------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None):
+        """``t.to("cuda")``, ``t.to(mg.float64)``, ``t.to(other_tensor)``: a copy only when something changes."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
+                device = a
+            else:
+                dtype = a
+        out = self
+        if dtype is not None and dtypes.as_dtype(dtype) != self.dtype:
+            out = ops.elementwise.cast(out, dtypes.as_dtype(dtype))
+        if device is not None and _canonical_device(device) != out.device:
+            out = ops.elementwise.to_device(out, _canonical_device(device))
+        return out
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def bool(self):
+        return self.to(dtypes.bool_)
+
+    def type(self, dtype):
+        return self.to(dtype)
+
+    def clone(self):
+        return ops.elementwise.clone(self)
+
+    # ---- printing ------------------------------------------------------------------------
+    def __repr__(self):
+        a = self._host_array()
+        kw = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3}
+        if a.dtype.kind == "f" and a.size and np.isfinite(a).all() and not (a == np.round(a)).all():
+            kw.update(precision=4, floatmode="fixed")
+        body = np.array2string(a, **kw) if a.ndim else np.array2string(a, **kw).strip("[]")
+        extras = []
+        if a.size == 0:
+            extras.append(f"size={self.shape}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if a.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or (a.size == 0 and a.dtype != dtypes.float32):
+            extras.append(f"dtype={dtypes.name(a.dtype)}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # ---- arithmetic -----------------------------------------------------------------------
+    def __add__(self, other):
+        return ops.elementwise.add(self, other)
+
+    def __radd__(self, other):
+        return ops.elementwise.add(other, self)
+
+    def __sub__(self, other):
+        return ops.elementwise.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.elementwise.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.elementwise.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.elementwise.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.elementwise.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.elementwise.div(other, self)
+
+    def __pow__(self, other):
+        return ops.elementwise.pow(self, other)
+
+    def __rpow__(self, other):
+        return ops.elementwise.pow(other, self)
+
+    def __neg__(self):
+        return ops.elementwise.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return ops.elementwise.abs(self)
+
+    def __matmul__(self, other):
+        return ops.linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.linalg.matmul(other, self)
+
+    # comparisons give bool tensors, outside the graph
+    def __lt__(self, other):
+        return ops.elementwise.compare(self, other, "lt")
+
+    def __le__(self, other):
+        return ops.elementwise.compare(self, other, "le")
+
+    def __gt__(self, other):
+        return ops.elementwise.compare(self, other, "gt")
+
+    def __ge__(self, other):
+        return ops.elementwise.compare(self, other, "ge")
+
+    def __eq__(self, other):
+        return ops.elementwise.compare(self, other, "eq")
+
+    def __ne__(self, other):
+        return ops.elementwise.compare(self, other, "ne")
+
+    def __invert__(self):
+        return ops.elementwise.logical_not(self)
+
+    def __and__(self, other):
+        return ops.elementwise.compare(self, other, "and")
+
+    def __or__(self, other):
+        return ops.elementwise.compare(self, other, "or")
+
+    def add(self, other):
+        return self + other
+
+    def sub(self, other):
+        return self - other
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, exponent):
+        return self**exponent
+
+    def neg(self):
+        return -self
+
+    def matmul(self, other):
+        return self @ other
+
+    def exp(self):
+        return ops.elementwise.exp(self)
+
+    def log(self):
+        return ops.elementwise.log(self)
+
+    def sqrt(self):
+        return ops.elementwise.sqrt(self)
+
+    def abs(self):
+        return ops.elementwise.abs(self)
+
+    def clamp(self, min=None, max=None):
+        return ops.elementwise.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return ops.elementwise.maximum(self, other)
+
+    def minimum(self, other):
+        return ops.elementwise.minimum(self, other)
+
+    def relu(self):
+        return ops.activation.relu(self)
+
+    def sigmoid(self):
+        return ops.activation.sigmoid(self)
+
+    def tanh(self):
+        return ops.activation.tanh(self)
+
+    def softmax(self, dim):
+        return ops.loss.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        return ops.loss.log_softmax(self, dim)
+
+    # ---- reductions ------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False):
+        return ops.reduce.sum(self, dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        return ops.reduce.mean(self, dim, keepdim)
+
+    def var(self, dim=None, keepdim=False, *, correction=1, unbiased=None):
+        return ops.reduce.var(self, dim, keepdim, correction=correction, unbiased=unbiased)
+
+    def std(self, dim=None, keepdim=False, *, correction=1, unbiased=None):
+        return ops.reduce.std(self, dim, keepdim, correction=correction, unbiased=unbiased)
+
+    def max(self, dim=None, keepdim=False):
+        return ops.reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return ops.reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return ops.reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return ops.reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return ops.reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return ops.reduce.argmin(self, dim, keepdim)
+
+    def any(self):
+        return Tensor._wrap(np.asarray(self._host_array().any()))
+
+    def all(self):
+        return Tensor._wrap(np.asarray(self._host_array().all()))
+
+    # ---- shapes ------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return ops.shape.reshape(self, _shape_args(shape))
+
+    def view(self, *shape):
+        return ops.shape.view(self, _shape_args(shape))
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return ops.shape.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0, dim1):
+        return ops.shape.transpose(self, dim0, dim1)
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but it has {self.ndim}")
+        return self.T
+
+    def permute(self, *dims):
+        return ops.shape.permute(self, _shape_args(dims))
+
+    def unsqueeze(self, dim):
+        return ops.shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None):
+        return ops.shape.squeeze(self, dim)
+
+    def expand(self, *shape):
+        return ops.shape.expand(self, _shape_args(shape))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def contiguous(self):
+        return ops.shape.contiguous(self)
+
+    def is_contiguous(self):
+        return bool(self.array.flags.c_contiguous)
+
+    def __getitem__(self, index):
+        return ops.shape.getitem(self, index)
+
+
+class _RemovableHandle:
+    def __init__(self, container, item):
+        self._container, self._item = container, item
+
+    def remove(self):
+        if self._item in self._container:
+            self._container.remove(self._item)
+
+
+def _shape_args(args):
+    """Accept both ``t.reshape(2, 3)`` and ``t.reshape((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(int(a) for a in args)
+
+
+def _index_arrays(index):
+    """Replace Tensors inside an index by their arrays."""
+    if isinstance(index, Tensor):
+        return index.array
+    if isinstance(index, tuple):
+        return tuple(i.array if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+# ------------------------------------------------------------------------------------------------
+# Creation functions
+# ------------------------------------------------------------------------------------------------
+
+
+def _infer_dtype(data):
+    """PyTorch's rule: Python floats -> float32, ints -> int64, bools -> bool; NumPy arrays keep theirs."""
+    if isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        return dtypes.as_dtype(data.dtype)
+    a = np.asarray(data)
+    if a.dtype == np.bool_:
+        return dtypes.bool_
+    if a.dtype.kind in "iu":
+        return dtypes.int64
+    if a.dtype.kind == "f" or a.size == 0:
+        return dtypes.default_float
+    raise TypeError(f"cannot make a tensor from data of type {type(data).__name__} (NumPy dtype {a.dtype})")
+
+
+def _finish(array, device, requires_grad):
+    device = _canonical_device(device)
+    t = Tensor._wrap(array)
+    if device != "cpu":
+        t = ops.elementwise.to_device(t, device)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, dtype=None, device="cpu", requires_grad=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor)."""
+    if isinstance(data, Tensor):
+        data = data._host_array()
+    elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
+        data = [d.tolist() if isinstance(d, Tensor) else d for d in data]
+    dtype = dtypes.as_dtype(dtype) or _infer_dtype(data)
+    return _finish(np.array(data, dtype=dtype), device, requires_grad)
+
+
+def _flat(data):
+    for d in data:
+        if isinstance(d, (list, tuple)):
+            yield from _flat(d)
+        else:
+            yield d
+
+
+def from_numpy(array):
+    """A tensor sharing memory with ``array`` (no copy), keeping its dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype not in dtypes.SUPPORTED:
+        raise TypeError(f"from_numpy: dtype {array.dtype} is not supported (float32, float64, int64, bool)")
+    return Tensor._wrap(array)
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    for s in size:
+        if not isinstance(s, numbers.Integral) or s < 0:
+            raise ValueError(f"sizes must be non-negative integers, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype):
+    return dtypes.as_dtype(dtype) or dtypes.default_float
+
+
+def zeros(*size, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.zeros(_size(size), _float_dtype(dtype)), device, requires_grad)
+
+
+def ones(*size, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.ones(_size(size), _float_dtype(dtype)), device, requires_grad)
+
+
+def empty(*size, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.empty(_size(size), _float_dtype(dtype)), device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+    dtype = dtypes.as_dtype(dtype) or _infer_dtype(fill_value)
+    return _finish(np.full(_size((size,)), fill_value, dtype), device, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+
+
+def randn(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
+    """Samples of the standard normal distribution N(0, 1)."""
+    dtype = _float_dtype(dtype)
+    return _finish(rng(generator).standard_normal(_size(size), dtype=dtype), device, requires_grad)
+
+
+def rand(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
+    """Samples of the uniform distribution on [0, 1)."""
+    dtype = _float_dtype(dtype)
+    return _finish(rng(generator).random(_size(size), dtype=dtype), device, requires_grad)
+
+
+def randint(low, high=None, size=(), dtype=None, device="cpu", generator=None):
+    if high is None:
+        low, high = 0, low
+    dtype = dtypes.as_dtype(dtype) or dtypes.int64
+    return _finish(rng(generator).integers(low, high, size=_size((size,))).astype(dtype), device, False)
+
+
+def randperm(n, device="cpu", generator=None):
+    return _finish(rng(generator).permutation(n).astype(np.int64), device, False)
+
+
+def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.default_float
+    return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), device, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
+    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
+
+
+def _like(fn, t, dtype, device, requires_grad, **kw):
+    return fn(*t.shape, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad, **kw)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return _like(zeros, t, dtype, device, requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return _like(ones, t, dtype, device, requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return _like(empty, t, dtype, device, requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device, requires_grad=requires_grad)
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return _like(randn, t, dtype, device, requires_grad, generator=generator)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False, generator=None):
+    return _like(rand, t, dtype, device, requires_grad, generator=generator)
+
+
+from minigrad import ops  # noqa: E402  (ops need Tensor, so they are imported last)

@@ -27,7 +27,7 @@ from minigrad.ops.shape import cat, concat, flatten, permute, reshape, squeeze, 
 from minigrad.ops.loss import log_softmax, softmax
 from minigrad.gradcheck import gradcheck
 from minigrad.serialization import load, save
-from minigrad import autograd, cuda  # noqa: F401
+from minigrad import autograd, cuda, optim  # noqa: F401
 
 float = float32  # noqa: A001 - PyTorch's alias
 bool = bool_  # noqa: A001

@@ -1,0 +1,72 @@
+"""The CPU kernels themselves: serial and parallel twins agree, the cache works read-only,
+the precompile command runs."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad.backends.cpu import jit, softmax_kernels as sk
+
+
+@pytest.mark.parametrize("rows,cols", [(7, 13), (1001, 97)])
+def test_softmax_kernel_twins_agree_with_numpy(rows, cols):
+    x = np.random.default_rng(0).standard_normal((rows, cols)).astype(np.float32) * 10
+    ref = x - x.max(1, keepdims=True)
+    ref = ref - np.log(np.exp(ref).sum(1, keepdims=True))
+    for variant in sk._log_softmax:  # serial, then parallel
+        out = np.empty_like(x)
+        variant(x, out)
+        np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
+    t = np.random.default_rng(1).integers(0, cols, rows)
+    results = []
+    for variant in sk._ce:
+        logp, loss = np.empty_like(x), np.empty(rows, np.float32)
+        variant(x, t, -100, 0.1, logp, loss)
+        results.append(loss)
+    np.testing.assert_array_equal(results[0], results[1])  # row-parallel: same arithmetic, same bits
+
+
+def test_both_variants_are_picked_by_size():
+    small, big = np.zeros(10), np.zeros(jit.PARALLEL_MIN_SIZE)
+    assert jit.pick(sk._softmax, small.size) is sk._softmax[0]
+    if jit.get_num_threads() > 1:
+        assert jit.pick(sk._softmax, big.size) is sk._softmax[1]
+
+
+def test_precompile_runs_every_kernel_module():
+    from minigrad import precompile
+
+    times = precompile.precompile(show_progress=False)
+    assert {"softmax_kernels", "optim_kernels"} <= set(times)
+    assert precompile.cache_files()
+
+
+def test_cache_goes_to_a_user_directory_when_the_package_is_read_only(tmp_path):
+    """A copy of minigrad whose directory reports as not writable (os.access is patched: the tests run as
+    root, who can write anywhere) must cache its kernels under ~/.cache/minigrad and still work."""
+    site = tmp_path / "site"
+    shutil.copytree(os.path.dirname(minigrad.__file__), site / "minigrad", ignore=shutil.ignore_patterns("__pycache__"))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CACHE") and k != "XDG_CACHE_HOME"}
+    env.update(HOME=str(home), PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
+    code = (
+        "import os\n"
+        "real = os.access\n"
+        f"os.access = lambda p, m, **k: False if str(p).startswith({str(site)!r}) and m == os.W_OK else real(p, m, **k)\n"
+        "import minigrad as mg, minigrad.nn.functional as F\n"
+        "assert mg.__file__.startswith(" + repr(str(site)) + ")\n"
+        "print(F.log_softmax(mg.randn(3, 4), 1).shape)\n"
+        "from minigrad.backends.cpu import jit; print(jit.cache_dir())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert str(home / ".cache" / "minigrad") in out.stdout
+    cached = [f for _, _, fs in os.walk(home / ".cache" / "minigrad") for f in fs]
+    assert any(f.endswith(".nbi") for f in cached)
+    assert not any(f.endswith(".nbi") for _, _, fs in os.walk(site) for f in fs)

@@ -184,21 +184,26 @@ class Module:
 
     # ---- dtype and device ----------------------------------------------------------------------
     def _convert(self, fn):
+        # parameters keep their identity (an optimizer may already hold them): swap their values
         for m in self.modules():
-            for n, p in m._parameters.items():
+            for p in m._parameters.values():
                 if p is not None:
                     new = fn(p)
-                    if new is not p:
-                        m._parameters[n] = Parameter(new.detach(), requires_grad=p.requires_grad)
+                    p.array, p.device = new.array, new.device
+                    if p.grad is not None:
+                        p.grad = fn(p.grad)
             for n, b in m._buffers.items():
                 if b is not None:
                     m._buffers[n] = fn(b)
         return self
 
     def to(self, *args, dtype=None, device=None):
+        """``model.to(mg.float64)``, ``model.to("cuda")``: converts parameters and floating buffers."""
+        devices = [a for a in args if isinstance(a, str)] + ([device] if device else [])
+
         def convert(t):
             if t.dtype.kind != "f":  # integer buffers (num_batches_tracked) keep their dtype
-                return t.to(device=device, *[a for a in args if isinstance(a, str)])
+                return t.detach().to(devices[0]) if devices else t
             return t.detach().to(*args, dtype=dtype, device=device)
 
         return self._convert(convert)

@@ -320,16 +320,19 @@ def _call_backward(node, grads):
 def run_backward(tensors, grad_tensors, retain_graph=False):
     """Back-propagate from ``tensors`` (seeded with ``grad_tensors``) to every leaf that requires grad."""
     pending = {}  # node -> list of gradient arrays, one per output of the node
-    nodes = {}
+    # Arrays that a leaf must not keep as its .grad without copying: the seeds (the caller's), arrays
+    # handed to more than one input (x + x), arrays a user's Function returned, arrays a leaf already
+    # holds. Any other gradient is a fresh array made by an op, and becomes leaf.grad as it is.
+    shared = {id(g) for g in grad_tensors}
 
     def add(tensor, grad):
         grad = _fit_grad(grad, tensor)
         node = tensor.grad_fn
         if node is None:  # a leaf
-            _accumulate_leaf(tensor, grad)
+            _accumulate_leaf(tensor, grad, copy=id(grad) in shared or not _owns_memory(grad))
+            shared.add(id(grad))
             return
         slots = pending.setdefault(id(node), [None] * len(node.out_meta))
-        nodes[id(node)] = node
         i = tensor._output_index
         slots[i] = grad if slots[i] is None else slots[i] + grad
 
@@ -355,11 +358,18 @@ def run_backward(tensors, grad_tensors, retain_graph=False):
         if not retain_graph:
             node.ctx._freed = True
             node.ctx._saved = ()
+        ids = [id(g) for g in grads_in if g is not None]
+        if not node.fn._raw or len(set(ids)) < len(ids):
+            shared.update(ids)
+        shared.update(id(g) for g in grads)  # an identity backward may pass these straight through
         for t, g in zip(node.inputs, grads_in):
             if t is None or g is None:
                 continue
-            g = unbroadcast(g, t.shape, xp)
-            add(t, g)
+            add(t, unbroadcast(g, t.shape, xp))
+
+
+def _owns_memory(array):
+    return isinstance(array, np.ndarray) and array.base is None and array.flags.owndata and array.flags.writeable
 
 
 def _fit_grad(grad, tensor):
@@ -381,16 +391,15 @@ def _run_node_hooks(node, grads):
     return grads
 
 
-def _accumulate_leaf(tensor, grad):
+def _accumulate_leaf(tensor, grad, copy):
     from minigrad.tensor import Tensor
 
     for hook in tensor._hooks or ():
         new = hook(Tensor._wrap(grad, tensor.device))
         if new is not None:
-            grad = new.array
+            grad, copy = new.array, True
     if tensor.grad is None:
-        # a private copy: an op may hand the very same array to several inputs (x + y does)
-        tensor.grad = Tensor._wrap(grad.copy(), tensor.device)
+        tensor.grad = Tensor._wrap(grad.copy() if copy else grad, tensor.device)
     else:
         tensor.grad.array += grad
 

@@ -263,3 +263,19 @@ def test_a_pytorch_graph_and_a_minigrad_graph_agree_end_to_end():
     f(torch, *th_t).backward()
     for m, t in zip(mg_t, th_t):
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-10)
+
+
+def test_leaf_gradients_never_alias_the_callers_arrays_or_each_other():
+    x = mg.ones(2, 3, requires_grad=True)
+    seed = mg.ones(6)
+    x.reshape(6).backward(seed)  # the reshaped seed would be a view of the caller's tensor
+    seed.array[:] = 5
+    np.testing.assert_allclose(x.grad.numpy(), 1)
+    w = mg.ones(3, requires_grad=True)
+    g = mg.ones(3)
+    w.backward(g)
+    g.array[:] = 7
+    np.testing.assert_allclose(w.grad.numpy(), 1)
+    a = mg.ones(3, requires_grad=True)
+    (a + a).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2)

@@ -7,7 +7,7 @@ from minigrad.nn.modules.container import ModuleList, Sequential
 from minigrad.nn.modules.conv import AvgPool2d, Conv2d, MaxPool2d
 from minigrad.nn.modules.linear import Flatten, Identity, Linear
 from minigrad.nn.modules.misc import CrossEntropyLoss, Dropout, MSELoss, NLLLoss
-from minigrad.nn import functional, init  # noqa: F401
+from minigrad.nn import functional, init, utils  # noqa: F401
 
 if importlib.util.find_spec("minigrad.nn.modules.activation") is not None:
     from minigrad.nn.modules.activation import *  # noqa: F403

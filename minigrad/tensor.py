@@ -187,8 +187,10 @@ class Tensor:
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
-            self._hooks = (self._hooks or []) + [hook]
+            if self._hooks is None:
+                self._hooks = []
             hooks = self._hooks
+            hooks.append(hook)
         else:
             node = self.grad_fn
             if node.hooks is None:

@@ -279,3 +279,13 @@ def test_leaf_gradients_never_alias_the_callers_arrays_or_each_other():
     a = mg.ones(3, requires_grad=True)
     (a + a).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), 2)
+
+
+def test_removing_one_of_several_leaf_hooks():
+    x = mg.ones(2, requires_grad=True)
+    calls = []
+    h1 = x.register_hook(lambda g: calls.append(1))
+    x.register_hook(lambda g: calls.append(2))
+    h1.remove()
+    (x * 2).sum().backward()
+    assert calls == [2]

@@ -6,6 +6,7 @@ it takes ``--out DIR`` (PNG figures and one JSON file of the plotted numbers), `
 """
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -77,3 +78,29 @@ class Timer:
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
         return False
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """One BLAS thread and one Numba thread for the duration.
+
+    The demos' matrix products are small (batches of tens, layers of hundreds): splitting them over
+    threads costs more than it saves, and on a busy 2-core machine OpenBLAS's waiting threads made
+    every matmul many times slower. threadpoolctl comes with scikit-learn; without it only Numba's
+    threads are limited.
+    """
+    import minigrad as mg
+
+    old = mg.get_num_threads()
+    mg.set_num_threads(1)
+    try:
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            limits = contextlib.nullcontext()
+        else:
+            limits = threadpool_limits(1, user_api="blas")
+        with limits:
+            yield
+    finally:
+        mg.set_num_threads(old)

@@ -104,9 +104,10 @@ def _mg_fn(name):
     import minigrad as mg
     import minigrad.nn.functional as F
 
+    w = mg.tensor([0.25], requires_grad=True)
     return {
         "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
-        "prelu": lambda x, w=mg.tensor([0.25], requires_grad=True): F.prelu(x, w),
+        "prelu": lambda x: F.prelu(x, w),
         "swish": lambda x: F.swish(x, 1.5),
         "maxout": lambda x: F.maxout(x, 2),
     }.get(name) or getattr(F, name)
@@ -116,9 +117,10 @@ def _torch_fn(name):
     import torch
     import torch.nn.functional as F
 
+    w = torch.tensor([0.25], requires_grad=True)
     return {
         "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
-        "prelu": lambda x, w=torch.tensor([0.25], requires_grad=True): F.prelu(x, w),
+        "prelu": lambda x: F.prelu(x, w),
         "swish": lambda x: x * torch.sigmoid(1.5 * x),  # PyTorch has no Swish(beta): the composite
         "maxout": lambda x: x.view(x.shape[0], -1, 2).max(dim=2).values,  # nor Maxout
         "sigmoid": torch.sigmoid,

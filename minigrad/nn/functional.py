@@ -1,13 +1,8 @@
 """``minigrad.nn.functional`` (``F``): every op of ``nn`` as a function, with PyTorch's signatures."""
 
-import importlib.util
-
+from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from minigrad.ops.dropout import dropout  # noqa: F401
 from minigrad.ops.linalg import linear  # noqa: F401
 from minigrad.ops.loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax  # noqa: F401
-
-if importlib.util.find_spec("minigrad.ops.activation") is not None:
-    from minigrad.ops.activation import *  # noqa: F403
-if importlib.util.find_spec("minigrad.ops.normalization") is not None:
-    from minigrad.ops.normalization import *  # noqa: F403
+from minigrad.ops.normalization import *  # noqa: F403

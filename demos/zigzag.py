@@ -1,0 +1,542 @@
+"""Not zero-centred -> zig-zag: why all-positive inputs slow gradient descent down.
+
+Lecture 4, slides 7-8 (the sigmoid's second problem: its outputs are not zero-centred) and slide 20
+(zero-centre and scale the data). A neuron computes z = w . x + b and passes on f(z). By the chain
+rule its weight gradient for one example is
+
+    dL/dw = (dL/dz) * x,
+
+a vector x times one number. If every input x_i is positive (raw pixels, or the outputs of a sigmoid
+layer), every component of dL/dw has the sign of dL/dz: one example's update can only move all the
+weights up together or all down together. To reach a w that needs some weights up and others down,
+gradient descent has to zig-zag. This demo shows it three ways, all computed with minigrad:
+
+1. ``gradient_signs.png``: one sigmoid neuron on Fashion-MNIST ("is it footwear?"). For each example
+   the per-example gradient dL/dw (minigrad's autograd, one backward pass for all examples) is
+   checked: with raw pixels (all >= 0) or sigmoid-layer outputs as inputs, 100% of the examples have
+   a single-signed gradient; after zero-centring (or with a tanh layer) almost none do.
+2. ``zigzag_path.png``: a 2-weight neuron trained with SGD one example at a time. With positive
+   inputs every step points up-right or down-left, so the path to the optimum (down-right) zig-zags;
+   with centred inputs it goes straight, and tolerates a much larger learning rate.
+3. ``softmax_preprocessing.png``: softmax regression on Fashion-MNIST with pixels shifted further
+   positive (+1), raw ([0, 1]), centred and standardised, each at its best learning rate from a grid
+   (plain SGD): the number of steps to reach a target training loss.
+
+    python demos/zigzag.py                 # about 25 s on a 2-core laptop
+    python demos/zigzag.py --quick         # a few seconds (what the tests run)
+
+Writes gradient_signs.png, zigzag_path.png, softmax_preprocessing.png and zigzag.json into --out.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import numpy as np  # noqa: E402
+from common import parser, pyplot, save_figure, save_json, single_threaded  # noqa: E402  (also puts the checkout on sys.path)
+
+import minigrad as mg  # noqa: E402
+from minigrad import nn, optim, preprocessing  # noqa: E402
+from minigrad.data import FASHION_MNIST_CLASSES, load_fashion_mnist  # noqa: E402
+from minigrad.nn import functional as F  # noqa: E402
+from minigrad.utils.progress import progress  # noqa: E402
+
+FOOTWEAR = (5, 7, 9)  # sandal, sneaker, ankle boot
+
+
+def per_example_weight_grads(inputs, targets, w, b):
+    """dL/dw for every example of a sigmoid neuron with binary cross-entropy, by autograd.
+
+    The trick: give every example its own copy of w (the rows of W, all equal to w). The loss is a
+    sum over examples and example n only touches row n, so after one backward pass W.grad[n] is
+    example n's gradient dL_n/dw. L_n = softplus(z_n) - t_n z_n is the cross-entropy of
+    sigmoid(z_n) against the label t_n, written so that it never overflows.
+    """
+    n, d = inputs.shape
+    W = mg.tensor(np.broadcast_to(w, (n, d)).astype(np.float32), requires_grad=True)
+    z = (W * mg.tensor(inputs)).sum(dim=1) + float(b)
+    loss = (F.softplus(z) - mg.tensor(targets) * z).sum()
+    loss.backward()
+    return W.grad.numpy()
+
+
+def sign_statistics(grads):
+    """Per example: is every non-zero component of dL/dw of one sign? and the share that is positive."""
+    pos = (grads > 0).sum(axis=1)
+    neg = (grads < 0).sum(axis=1)
+    nonzero = pos + neg
+    single = ((pos == 0) | (neg == 0)) & (nonzero > 0)
+    share_pos = pos / np.maximum(nonzero, 1)
+    return single, share_pos
+
+
+def gradient_signs(images, labels, seed):
+    """Per-example gradient signs of one sigmoid neuron for four kinds of input."""
+    rng = np.random.default_rng(seed)
+    targets = np.isin(labels, FOOTWEAR).astype(np.float32)
+    centred = preprocessing.StandardScaler(with_std=False).fit_transform(images)
+    standard = preprocessing.StandardScaler().fit_transform(images)
+    # A hidden layer of 256 units on standardised pixels, Xavier-initialised: its sigmoid outputs are
+    # all in (0, 1), its tanh outputs in (-1, 1) and centred near 0.
+    mg.manual_seed(seed)
+    layer = nn.Linear(images.shape[1], 256)
+    nn.init.xavier_normal_(layer.weight, generator=seed)
+    with mg.no_grad():
+        pre = layer(mg.tensor(standard))
+        sig_out, tanh_out = F.sigmoid(pre).numpy(), F.tanh(pre).numpy()
+    kinds = {
+        "raw pixels": images,
+        "centred pixels": centred,
+        "sigmoid-layer outputs": sig_out,
+        "tanh-layer outputs": tanh_out,
+    }
+    result = {}
+    for name, x in kinds.items():
+        w = rng.normal(0.0, 0.01, x.shape[1])  # the lecture's small random initial weights
+        grads = per_example_weight_grads(x, targets, w, 0.0)
+        single, share_pos = sign_statistics(grads)
+        result[name] = {
+            "input_min": float(x.min()),
+            "input_mean": float(x.mean()),
+            "fraction_single_sign": float(single.mean()),
+            "count_single_sign": int(single.sum()),
+            "examples": int(len(x)),
+            "share_positive": share_pos.tolist(),
+            "example_gradient": grads[0].tolist() if x.shape[1] == 784 else None,
+        }
+    return result
+
+
+def plot_gradient_signs(res, out, dpi=120):
+    plt = pyplot()
+    fig = plt.figure(figsize=(15, 5))
+    gs = fig.add_gridspec(1, 4, width_ratios=[1.3, 1.3, 0.8, 0.8], wspace=0.3)
+    names = list(res)
+    colors = ["tab:red", "tab:blue", "tab:orange", "tab:green"]
+
+    ax = fig.add_subplot(gs[0])
+    fractions = [100 * res[k]["fraction_single_sign"] for k in names]
+    bars = ax.bar(range(len(names)), fractions, color=colors)
+    for bar, k in zip(bars, names):
+        ax.text(
+            bar.get_x() + bar.get_width() / 2,
+            bar.get_height() + 2,
+            f"{res[k]['count_single_sign']}/{res[k]['examples']}",
+            ha="center",
+            fontsize=9,
+        )
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels([k.replace("-layer outputs", "\nlayer").replace(" ", "\n", 1) for k in names], fontsize=9)
+    ax.set_ylim(0, 112)
+    ax.set_ylabel("% of examples")
+    ax.set_title("Examples whose dL/dw has a single sign\n(every non-zero component + or every one -)", fontsize=10)
+
+    ax = fig.add_subplot(gs[1])
+    bins = np.linspace(0, 1, 41)
+    for k, c in zip(names, colors):
+        share = np.asarray(res[k]["share_positive"])
+        if k == "raw pixels":  # an outline: it coincides with the sigmoid-layer bars at 0 and 1
+            ax.hist(share, bins=bins, color=c, histtype="step", lw=2.5, label=k, zorder=3)
+        else:
+            ax.hist(share, bins=bins, color=c, alpha=0.55, label=k)
+    ax.set_yscale("log")
+    ax.set_xlabel("share of dL/dw's non-zero components that are positive")
+    ax.set_ylabel("number of examples (log scale)")
+    ax.set_title("Per example: all + (at 1), all - (at 0), or mixed (between)", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", framealpha=0.95)
+
+    for i, k in enumerate(["raw pixels", "centred pixels"]):
+        ax = fig.add_subplot(gs[2 + i])
+        g = np.asarray(res[k]["example_gradient"]).reshape(28, 28)
+        lim = float(np.abs(g).max()) or 1.0
+        im = ax.imshow(g, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(f"dL/dw of one example,\n{k}", fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        cb = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, orientation="horizontal")
+        cb.ax.tick_params(labelsize=7)
+        cb.set_label("red +, blue -, white 0", fontsize=8)
+    fig.suptitle(
+        "One sigmoid neuron on Fashion-MNIST ('is it footwear?'), small random weights. "
+        "dL/dw = (dL/dz) x: if every input x_i >= 0,\nevery component of one example's gradient has the sign "
+        "of the single number dL/dz, so one update moves all weights the same way",
+        fontsize=11,
+        y=1.05,
+    )
+    return save_figure(fig, out, "gradient_signs.png", dpi=dpi)
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. The zig-zag path in two dimensions
+# ----------------------------------------------------------------------------------------------
+
+W_STAR = np.array([1.5, -1.5])  # the optimum: w1 up, w2 down, a direction no single step can take
+
+
+def toy_data(seed, n=200):
+    """2-D inputs, all positive (uniform on [0.5, 1.5]^2), and the same points centred."""
+    x = np.random.default_rng(seed).uniform(0.5, 1.5, (n, 2))
+    return x, x - x.mean(axis=0)
+
+
+def teacher(x):
+    """Soft targets t = sigmoid(w* . x): the cross-entropy loss is smallest exactly at w = w*."""
+    return 1.0 / (1.0 + np.exp(-(x @ W_STAR)))
+
+
+def sgd_path(x, lr, steps, seed):
+    """SGD on a 2-weight sigmoid neuron, one random example per step, with minigrad's autograd.
+
+    Returns the path of w (one row per step, starting at w = 0) and whether it diverged (then it
+    stops early).
+    """
+    t = teacher(x)
+    rng = np.random.default_rng(seed)
+    w = mg.zeros(2, dtype=mg.float64, requires_grad=True)
+    path = [w.detach().numpy().copy()]
+    for _ in range(steps):
+        i = int(rng.integers(len(x)))
+        z = (w * mg.tensor(x[i])).sum()
+        loss = F.softplus(z) - float(t[i]) * z
+        w.grad = None
+        loss.backward()
+        with mg.no_grad():
+            w.sub_(w.grad, alpha=lr)
+        now = w.detach().numpy().copy()
+        path.append(now)
+        if not np.isfinite(now).all() or np.abs(now).max() > 50:
+            return np.array(path), True
+    return np.array(path), False
+
+
+def steps_to_stay_within(path, tol=0.1):
+    """The first step from which w stays within ``tol`` of w* until the end (None: never)."""
+    far = np.flatnonzero(np.linalg.norm(path - W_STAR, axis=1) >= tol)
+    if len(far) == 0:
+        return 0
+    return None if far[-1] == len(path) - 1 else int(far[-1] + 1)
+
+
+def mean_loss_grid(x, w1, w2):
+    """The mean cross-entropy over the data at every point of a (w1, w2) grid (for the contours)."""
+    t = teacher(x)
+    z = w1[..., None] * x[:, 0] + w2[..., None] * x[:, 1]
+    return np.mean(np.logaddexp(0.0, z) - t * z, axis=-1) - np.mean(np.logaddexp(0.0, x @ W_STAR) - t * (x @ W_STAR))
+
+
+def zigzag(seed, quick):
+    x_pos, x_cen = toy_data(seed)
+    lrs = [1.0, 2.0, 4.0, 8.0, 16.0] if quick else [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+    shared_lr = 2.0
+    steps = 200 if quick else 600
+    result = {"w_star": W_STAR.tolist(), "lr_grid": lrs, "shared_lr": shared_lr, "max_steps": steps, "cases": {}}
+    for name, x in (("positive inputs", x_pos), ("centred inputs", x_cen)):
+        grid, paths = {}, {}
+        for lr in lrs:
+            paths[lr], diverged = sgd_path(x, lr, steps, seed + 1)
+            grid[lr] = {"steps_to_w_star": None if diverged else steps_to_stay_within(paths[lr]), "diverged": diverged}
+        reached = {lr: g["steps_to_w_star"] for lr, g in grid.items() if g["steps_to_w_star"] is not None}
+        best_lr = min(reached, key=reached.get) if reached else None
+        path = paths[shared_lr]
+        moves = np.diff(path, axis=0)
+        same_sign = np.mean(np.sign(moves[:, 0]) == np.sign(moves[:, 1]))
+        # each example's update direction -dL/dw = -(sigmoid(w.x) - t) x at the start, w = 0
+        directions = -(0.5 - teacher(x))[:, None] * x
+        result["cases"][name] = {
+            "grid": {str(lr): g for lr, g in grid.items()},
+            "best_lr": best_lr,
+            "steps_at_best_lr": reached.get(best_lr),
+            "steps_at_shared_lr": grid[shared_lr]["steps_to_w_star"],
+            "fraction_updates_in_quadrants_I_III": float(same_sign),
+            "path_shared_lr": path[:301].tolist(),
+            "distance_best_lr": np.linalg.norm(paths[best_lr] - W_STAR, axis=1).tolist() if best_lr else None,
+            "distance_shared_lr": np.linalg.norm(path - W_STAR, axis=1).tolist(),
+            "update_directions_at_0": directions[:40].tolist(),
+        }
+    return result, {"positive inputs": x_pos, "centred inputs": x_cen}
+
+
+def plot_zigzag(res, data, out, dpi=120):
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(16, 5.2), gridspec_kw={"width_ratios": [1, 1, 1.15]})
+    w1, w2 = np.meshgrid(np.linspace(-0.6, 2.4, 121), np.linspace(-2.4, 0.6, 121))
+    lr = res["shared_lr"]
+    for ax, (name, case), color in zip(axes[:2], res["cases"].items(), ("tab:red", "tab:blue")):
+        x = data[name]
+        excess = mean_loss_grid(x, w1, w2)
+        ax.contour(w1, w2, excess, levels=np.geomspace(1e-3, 1.0, 10), colors="grey", linewidths=0.7, alpha=0.7)
+        # shade the quadrants a single update can point into (drawn around the start, w = 0)
+        if name == "positive inputs":
+            ax.fill_between([0, 3], 0, 3, color=color, alpha=0.1, lw=0, label="quadrants one update can point into")
+            ax.fill_between([-3, 0], -3, 0, color=color, alpha=0.1, lw=0)
+        d = np.asarray(case["update_directions_at_0"])
+        d = 0.5 * d / np.linalg.norm(d, axis=1, keepdims=True)
+        for dx, dy in d:
+            ax.annotate(
+                "",
+                xy=(dx, dy),
+                xytext=(0, 0),
+                arrowprops={"arrowstyle": "->", "color": color, "alpha": 0.35, "lw": 0.8},
+            )
+        p = np.asarray(case["path_shared_lr"])
+        ax.plot(p[:, 0], p[:, 1], "-", color="k", lw=0.9, label=f"SGD path, lr={lr:g}, 1 example/step")
+        ax.plot(p[:, 0], p[:, 1], ".", color="k", ms=2.5)
+        ax.plot(0, 0, "o", color="k", ms=6, label="start w = (0, 0)")
+        ax.plot(*res["w_star"], "*", color="gold", mec="k", ms=16, label="optimum w* = (1.5, -1.5)")
+        ax.plot([], [], "-", color=color, alpha=0.5, label="single-example update directions at w = 0")
+        steps = case["steps_at_shared_lr"]
+        ax.set_title(
+            f"{name}: x {'uniform in [0.5, 1.5]^2' if name.startswith('pos') else '= the same points - their mean'}\n"
+            f"{100 * case['fraction_updates_in_quadrants_I_III']:.0f}% of updates move w1 and w2 the same way; "
+            f"{steps if steps else '>' + str(res['max_steps'])} steps to reach w*",
+            fontsize=10,
+        )
+        ax.set_xlim(-0.6, 2.4)
+        ax.set_ylim(-2.4, 0.6)
+        ax.set_aspect("equal")
+        ax.set_xlabel("weight w1")
+        ax.set_ylabel("weight w2")
+        ax.legend(fontsize=7.5, loc="lower left", framealpha=0.95)
+        ax.axhline(0, color="k", lw=0.5)
+        ax.axvline(0, color="k", lw=0.5)
+
+    ax = axes[2]
+    for (name, case), color in zip(res["cases"].items(), ("tab:red", "tab:blue")):
+        if case["best_lr"] != lr:
+            ax.semilogy(case["distance_shared_lr"], color=color, alpha=0.45, lw=1, label=f"{name}, lr={lr:g}")
+        if case["distance_best_lr"] is not None:
+            ax.semilogy(
+                case["distance_best_lr"],
+                color=color,
+                lw=2,
+                label=f"{name}, best lr={case['best_lr']:g}: {case['steps_at_best_lr']} steps",
+            )
+    ax.axhline(0.1, color="grey", ls="--", lw=1, label="'reached': |w - w*| < 0.1 from then on")
+    ax.set_xlim(0, min(300, res["max_steps"]))
+    ax.set_ylim(1e-3, 5)
+    ax.set_xlabel("SGD step (one example each)")
+    ax.set_ylabel("distance |w - w*|")
+    ax.set_title(
+        "Same lr: similar speed, but a zig-zag path.\nBest lr from {"
+        + ", ".join(f"{v:g}" for v in res["lr_grid"])
+        + "}:"
+        " centred data tolerates a far larger step",
+        fontsize=10,
+    )
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.suptitle(
+        "A sigmoid neuron with 2 weights, loss contours in grey: positive inputs make SGD zig-zag", fontsize=12
+    )
+    fig.tight_layout()
+    return save_figure(fig, out, "zigzag_path.png", dpi=dpi)
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. Softmax regression on Fashion-MNIST with four preprocessings
+# ----------------------------------------------------------------------------------------------
+
+
+def train_softmax(x, y, lr, steps, batch, eval_every, seed, bar):
+    """Plain SGD on a linear classifier (784 -> 10, zero-initialised); the full-set loss every few steps."""
+    model = nn.Linear(x.shape[1], 10)
+    with mg.no_grad():
+        model.weight.zero_()
+        model.bias.zero_()
+    opt = optim.SGD(model.parameters(), lr=lr)
+    rng = np.random.default_rng(seed)
+    x_all, y_all = mg.tensor(x), mg.tensor(y)
+    eval_steps, losses = [0], [float(np.log(10))]
+    for step in range(1, steps + 1):
+        i = rng.integers(0, len(x), batch)
+        loss = F.cross_entropy(model(mg.tensor(x[i])), mg.tensor(y[i]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        bar.update()
+        if step % eval_every == 0:
+            with mg.no_grad():
+                full = F.cross_entropy(model(x_all), y_all).item()
+            eval_steps.append(step)
+            losses.append(full if np.isfinite(full) else None)  # None: overflowed (JSON has no inf)
+            if not np.isfinite(full) or full > 20:  # blown up: this rate will not hold the loss at the target
+                bar.update(steps - step)
+                break
+    return eval_steps, losses
+
+
+def steps_to_target(eval_steps, losses, target):
+    """The first evaluated step from which the loss stays at or below ``target`` (None: never).
+
+    "Stays" makes a lucky dip of a run whose learning rate is too high not count."""
+    hit = None
+    for s, v in zip(eval_steps, losses):
+        if v is not None and v <= target:
+            hit = s if hit is None else hit
+        else:
+            hit = None
+    return hit
+
+
+VARIANT_TEXT = {
+    "shifted": "shifted: pixels + 1, in [1, 2]",
+    "raw": "raw pixels, in [0, 1]",
+    "centred": "centred: x - mean pixel",
+    "standardised": "standardised: (x - mean) / std per pixel",
+}
+
+
+def softmax_preprocessing(images, labels, seed, quick):
+    # The statistics come from these (training) images: StandardScaler is fitted on them.
+    variants = {
+        "shifted": images + 1.0,
+        "raw": images,
+        "centred": preprocessing.StandardScaler(with_std=False).fit_transform(images),
+        "standardised": preprocessing.StandardScaler().fit_transform(images),
+    }
+    lrs = [0.01, 0.1, 0.3] if quick else [0.01, 0.03, 0.1, 0.3, 1.0, 3.0]
+    steps = 150 if quick else 1000
+    eval_every = 10 if quick else 20
+    target = 0.75 if quick else 0.55
+    batch = 100
+    result = {
+        "lr_grid": lrs,
+        "steps": steps,
+        "batch_size": batch,
+        "target_loss": target,
+        "train_size": int(len(images)),
+        "eval_every": eval_every,
+        "variants": {},
+    }
+    bar = progress(total=len(variants) * len(lrs) * steps, desc="softmax regression", unit="step")
+    for name, x in variants.items():
+        runs = {}
+        for lr in lrs:
+            ev, losses = train_softmax(x, labels, lr, steps, batch, eval_every, seed, bar)
+            runs[str(lr)] = {"eval_step": ev, "loss": losses, "steps_to_target": steps_to_target(ev, losses, target)}
+        reached = {lr: r["steps_to_target"] for lr, r in runs.items() if r["steps_to_target"] is not None}
+        if reached:
+            best = min(reached, key=lambda k: (reached[k], -float(k)))
+        else:  # nothing reached the target: the lr with the lowest final loss
+            best = min(runs, key=lambda k: runs[k]["loss"][-1] if runs[k]["loss"][-1] is not None else np.inf)
+        result["variants"][name] = {
+            "description": VARIANT_TEXT[name],
+            "input_mean": float(x.mean()),
+            "runs": runs,
+            "best_lr": float(best),
+            "steps_to_target": runs[best]["steps_to_target"],
+            "final_loss_at_best_lr": runs[best]["loss"][-1],
+        }
+    bar.close()
+    return result
+
+
+def plot_softmax(res, out, dpi=120):
+    plt = pyplot()
+    fig, (ax, ax_bar) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [1.4, 1]})
+    colors = ["tab:purple", "tab:red", "tab:blue", "tab:green"]
+    names = list(res["variants"])
+    for name, color in zip(names, colors):
+        v = res["variants"][name]
+        run = v["runs"][str(v["best_lr"])]
+        ax.plot(
+            run["eval_step"], run["loss"], color=color, lw=2, label=f"{v['description']} (best lr {v['best_lr']:g})"
+        )
+    ax.axhline(res["target_loss"], color="grey", ls="--", lw=1, label=f"target loss {res['target_loss']}")
+    ax.set_ylim(0.3, 2.4)
+    ax.set_xlabel(f"SGD step (batch of {res['batch_size']})")
+    ax.set_ylabel(f"cross-entropy on the {res['train_size']} training images")
+    ax.set_title("Training loss, each preprocessing at its best learning rate", fontsize=10)
+    ax.legend(fontsize=8.5)
+    ax.grid(alpha=0.3)
+
+    values = [res["variants"][k]["steps_to_target"] for k in names]
+    heights = [v if v is not None else res["steps"] for v in values]
+    bars = ax_bar.bar(range(len(names)), heights, color=colors, alpha=0.85)
+    for bar, v in zip(bars, values):
+        if v is None:  # not reached: the bar is only a lower bound
+            bar.set_hatch("//")
+    for bar, v in zip(bars, values):
+        ax_bar.text(
+            bar.get_x() + bar.get_width() / 2,
+            bar.get_height(),
+            str(v) if v is not None else f"not reached\nin {res['steps']}",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    ax_bar.set_xticks(range(len(names)))
+    ax_bar.set_xticklabels(names, fontsize=9)
+    ax_bar.set_ylabel(f"steps to reach loss {res['target_loss']}")
+    ax_bar.set_ylim(0, res["steps"] * 1.18)
+    ax_bar.set_title(
+        "Steps to the target (fewer is better); lr grid {" + ", ".join(f"{v:g}" for v in res["lr_grid"]) + "}",
+        fontsize=10,
+    )
+    ax_bar.grid(alpha=0.3, axis="y")
+    fig.suptitle(
+        f"Softmax regression (784 -> 10, plain SGD) on {res['train_size']} Fashion-MNIST images: "
+        "centred and scaled inputs train faster",
+        fontsize=12,
+    )
+    fig.tight_layout()
+    return save_figure(fig, out, "softmax_preprocessing.png", dpi=dpi)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    args = parser("zigzag", __doc__.split("\n\n")[0]).parse_args(argv)
+    start = time.perf_counter()
+    mg.manual_seed(args.seed)
+    with single_threaded():
+        images, labels = load_fashion_mnist(split="train", flatten=True)
+        rng = np.random.default_rng(args.seed)
+        subset = rng.permutation(len(images))[: 2000 if args.quick else 10000]
+        images, labels = images[subset], labels[subset]
+
+        signs = gradient_signs(images[: 500 if args.quick else 2000], labels[: 500 if args.quick else 2000], args.seed)
+        path, toy = zigzag(args.seed, args.quick)
+        softmax = softmax_preprocessing(images, labels, args.seed, args.quick)
+
+    record = {
+        "config": {
+            "seed": args.seed,
+            "quick": args.quick,
+            "task": "footwear (" + ", ".join(FASHION_MNIST_CLASSES[c] for c in FOOTWEAR) + ") vs rest",
+        },
+        "gradient_signs": signs,
+        "zigzag": path,
+        "softmax": softmax,
+    }
+    dpi = 60 if args.quick else 120  # the quick run's figures are for the tests: draw them small
+    plot_gradient_signs(signs, args.out, dpi)
+    plot_zigzag(path, toy, args.out, dpi)
+    plot_softmax(softmax, args.out, dpi)
+    record["seconds"] = round(time.perf_counter() - start, 2)
+    save_json(record, args.out, "zigzag.json")
+
+    print("Examples whose dL/dw has a single sign:")
+    for k, v in signs.items():
+        print(f"  {k:24s} {v['count_single_sign']:5d}/{v['examples']} ({100 * v['fraction_single_sign']:.1f}%)")
+    print("2-D neuron, SGD steps to reach w* (best lr from the grid):")
+    for k, v in path["cases"].items():
+        print(
+            f"  {k:16s} best lr {v['best_lr']}: {v['steps_at_best_lr']} steps; at lr {path['shared_lr']:g}: "
+            f"{v['steps_at_shared_lr']} steps, "
+            f"{100 * v['fraction_updates_in_quadrants_I_III']:.0f}% of updates in quadrants I/III"
+        )
+    print(f"Softmax regression, steps to training loss {softmax['target_loss']}:")
+    for v in softmax["variants"].values():
+        print(f"  {v['description']:42s} lr {v['best_lr']:g}: {v['steps_to_target']} steps")
+    print(f"time: {record['seconds']:.1f} s")
+    return record
+
+
+if __name__ == "__main__":
+    main()

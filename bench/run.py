@@ -91,6 +91,9 @@ def _setup_framework(framework, threads):
         if hasattr(mg, "set_num_threads"):
             mg.set_num_threads(threads)
         try:
+            # minigrad chooses Numba's threading layer when its kernels load; asking numba for its
+            # thread count first would start the default (OpenMP) pool, 3x slower next to OpenBLAS
+            import minigrad.backends.cpu.jit  # noqa: F401
             import numba
 
             if not hasattr(mg, "set_num_threads"):

@@ -10,8 +10,9 @@ One pass each way: the forward reads x and writes y, the backward reads g and x 
 the gradient, so the ReLU family runs at memory speed. Sigmoid and tanh differentiate from their
 output (y (1 - y), 1 - y^2); every other activation recomputes from its input.
 
-Each loop is compiled twice by ``serial_and_parallel``: serially, and with ``prange`` splitting the
-elements over the threads; ``pick`` runs the parallel twin from ``jit.PARALLEL_MIN_SIZE`` elements up.
+Each loop is compiled twice: serially, and as a parallel twin that runs the serial loop on chunks of
+the arrays spread over the threads (``_elementwise``); ``pick`` runs the twin from
+``jit.PARALLEL_MIN_SIZE`` elements up.
 Three kernels do more than map elements: PReLU's and Swish's backward also reduce the gradient of
 their parameter (the slope per channel, beta) -- per-chunk float64 partial sums, added afterwards --
 and Maxout takes a max over groups of ``pieces`` values, sending the gradient to the first arg-max.

@@ -93,8 +93,9 @@ def _setup_framework(framework, threads):
         try:
             # minigrad chooses Numba's threading layer when its kernels load; asking numba for its
             # thread count first would start the default (OpenMP) pool, 3x slower next to OpenBLAS
-            import minigrad.backends.cpu.jit  # noqa: F401
             import numba
+
+            import minigrad.backends.cpu.jit  # noqa: F401
 
             if not hasattr(mg, "set_num_threads"):
                 numba.set_num_threads(threads)

@@ -1,8 +1,8 @@
 """Run every lecture demo in turn, writing each one's figures and JSON into demos/out/<demo>/.
 
-    python demos/run_all.py            # the full runs
-    python demos/run_all.py --quick    # small versions (seconds each), as the tests run them
-    python demos/run_all.py train_mlp  # only the named demos
+python demos/run_all.py            # the full runs
+python demos/run_all.py --quick    # small versions (seconds each), as the tests run them
+python demos/run_all.py train_mlp  # only the named demos
 """
 
 import argparse
@@ -16,8 +16,11 @@ HERE = Path(__file__).resolve().parent
 
 def demos():
     """Every script in demos/ that defines main(argv), in a stable order."""
-    return sorted(p.stem for p in HERE.glob("*.py") if p.stem not in ("run_all", "__init__", "common")
-                  and "def main(" in p.read_text())
+    return sorted(
+        p.stem
+        for p in HERE.glob("*.py")
+        if p.stem not in ("run_all", "__init__", "common") and "def main(" in p.read_text()
+    )
 
 
 def run(name, out_root, quick, seed):

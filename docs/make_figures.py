@@ -1,7 +1,7 @@
 """Regenerate the docs' figures: run every demo and copy its PNGs into docs/figures/<demo>/.
 
-    python docs/make_figures.py           # full runs (the figures the docs show)
-    python docs/make_figures.py --quick   # fast, smaller runs
+python docs/make_figures.py           # full runs (the figures the docs show)
+python docs/make_figures.py --quick   # fast, smaller runs
 """
 
 import argparse

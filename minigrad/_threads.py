@@ -22,7 +22,9 @@ def get_num_threads():
         import numba
 
         return numba.get_num_threads()
-    return _pending or int(os.environ.get("MINIGRAD_NUM_THREADS") or os.environ.get("NUMBA_NUM_THREADS") or os.cpu_count())
+    return _pending or int(
+        os.environ.get("MINIGRAD_NUM_THREADS") or os.environ.get("NUMBA_NUM_THREADS") or os.cpu_count()
+    )
 
 
 def apply_pending():

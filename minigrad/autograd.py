@@ -261,9 +261,7 @@ def unbroadcast(grad, shape, xp=np):
     extra = grad.ndim - len(shape)
     if extra < 0:
         raise RuntimeError(f"gradient of shape {grad.shape} cannot belong to an input of shape {tuple(shape)}")
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1
-    )
+    axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if extra:
@@ -299,7 +297,7 @@ def _topological_order(roots):
 def _call_backward(node, grads):
     ctx, fn = node.ctx, node.fn
     if ctx._freed:
-        ctx.saved_tensors  # raises the "backward through the graph a second time" error
+        _ = ctx.saved_tensors  # raises the "backward through the graph a second time" error
     if fn._raw:
         result = fn.backward(ctx, *grads)
     else:
@@ -349,9 +347,7 @@ def run_backward(tensors, grad_tensors, retain_graph=False):
         if slots is None:
             continue  # no gradient reached this node
         xp = node.ctx.xp
-        grads = [
-            s if s is not None else xp.zeros(shape, dtype) for s, (shape, dtype) in zip(slots, node.out_meta)
-        ]
+        grads = [s if s is not None else xp.zeros(shape, dtype) for s, (shape, dtype) in zip(slots, node.out_meta)]
         if node.hooks:
             grads = _run_node_hooks(node, grads)
         grads_in = _call_backward(node, grads)
@@ -417,4 +413,3 @@ def _seed(tensor, gradient):
     if isinstance(gradient, Tensor):
         return gradient.array
     return np.asarray(gradient, dtype=tensor.dtype)
-

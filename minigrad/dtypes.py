@@ -17,8 +17,15 @@ long = int64
 default_float = float32
 SUPPORTED = (float32, float64, int64, bool_)
 
-_ALIASES = {"float32": float32, "float": float32, "float64": float64, "double": float64,
-            "int64": int64, "long": int64, "bool": bool_}
+_ALIASES = {
+    "float32": float32,
+    "float": float32,
+    "float64": float64,
+    "double": float64,
+    "int64": int64,
+    "long": int64,
+    "bool": bool_,
+}
 
 
 def as_dtype(dtype):
@@ -30,7 +37,7 @@ def as_dtype(dtype):
     try:
         dt = np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}; minigrad supports float32, float64, int64, bool")
+        raise TypeError(f"unknown dtype {dtype!r}; minigrad supports float32, float64, int64, bool") from None
     if dt in SUPPORTED:
         return dt
     if dt.kind in "iu":

@@ -56,11 +56,11 @@ class Optimizer:
 class SGD(Optimizer):
     """Stochastic gradient descent, PyTorch's rule:
 
-        d = grad + weight_decay * p
-        buf = d                                   (first step)
-        buf = momentum * buf + (1 - dampening) * d  (later steps)
-        d = d + momentum * buf  if nesterov  else  buf
-        p = p - lr * d
+    d = grad + weight_decay * p
+    buf = d                                   (first step)
+    buf = momentum * buf + (1 - dampening) * d  (later steps)
+    d = d + momentum * buf  if nesterov  else  buf
+    p = p - lr * d
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
@@ -68,8 +68,9 @@ class SGD(Optimizer):
             raise ValueError(f"SGD: invalid lr={lr}, momentum={momentum} or weight_decay={weight_decay}")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov))
+        super().__init__(
+            params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
+        )
 
     @no_grad()
     def step(self):
@@ -79,8 +80,15 @@ class SGD(Optimizer):
             if group["momentum"] != 0 and first:
                 state["momentum_buffer"] = np.empty_like(p.array)
             backend_for(p.device).sgd_step(
-                p.array, p.grad.array, state.get("momentum_buffer"), group["lr"], group["momentum"],
-                group["dampening"], group["weight_decay"], group["nesterov"], first,
+                p.array,
+                p.grad.array,
+                state.get("momentum_buffer"),
+                group["lr"],
+                group["momentum"],
+                group["dampening"],
+                group["weight_decay"],
+                group["nesterov"],
+                first,
             )
             self._bump(p)
 
@@ -88,16 +96,18 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015), PyTorch's rule, with t the step count:
 
-        g = grad + weight_decay * p            (Adam's L2 penalty; AdamW decays p directly instead)
-        m = beta1 m + (1 - beta1) g            v = beta2 v + (1 - beta2) g^2
-        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    g = grad + weight_decay * p            (Adam's L2 penalty; AdamW decays p directly instead)
+    m = beta1 m + (1 - beta1) g            v = beta2 v + (1 - beta2) g^2
+    p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
 
     decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False):
         if lr < 0 or eps < 0 or not (0 <= betas[0] < 1 and 0 <= betas[1] < 1) or weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: invalid lr={lr}, betas={betas}, eps={eps} or weight_decay={weight_decay}")
+            raise ValueError(
+                f"{type(self).__name__}: invalid lr={lr}, betas={betas}, eps={eps} or weight_decay={weight_decay}"
+            )
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
 
     @no_grad()
@@ -113,8 +123,18 @@ class Adam(Optimizer):
             state["step"] += 1
             beta1, beta2 = group["betas"]
             backend_for(p.device).adam_step(
-                p.array, p.grad.array, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
-                state["step"], group["lr"], beta1, beta2, group["eps"], group["weight_decay"], self.decoupled,
+                p.array,
+                p.grad.array,
+                state["exp_avg"],
+                state["exp_avg_sq"],
+                state.get("max_exp_avg_sq"),
+                state["step"],
+                group["lr"],
+                beta1,
+                beta2,
+                group["eps"],
+                group["weight_decay"],
+                self.decoupled,
                 group["amsgrad"],
             )
             self._bump(p)

@@ -5,7 +5,7 @@
 
 A kernel compiles on its first call (about 0.8 s each for the parallel ones); afterwards Numba loads
 it from the cache in milliseconds. Running this once after installing minigrad means no script ever
-waits for the compiler. The cache lives beside the sources, or in a per-user directory
+waits for the compiler. The cache lives in minigrad/.numba_cache, or in a per-user directory
 (~/.cache/minigrad) when minigrad is installed read-only.
 """
 
@@ -41,12 +41,7 @@ def precompile(show_progress=True):
 def cache_files():
     from minigrad.backends.cpu import jit
 
-    here = os.path.dirname(os.path.abspath(jit.__file__))
-    places = {os.path.join(here, "__pycache__"), jit.cache_dir()}
-    files = []
-    for place in places:
-        files += glob.glob(os.path.join(place, "**", "*_kernels*.nb[ic]"), recursive=True)
-    return sorted(set(files))
+    return sorted(glob.glob(os.path.join(jit.cache_dir(), "**", "*.nb[ic]"), recursive=True))
 
 
 def clear_cache():

@@ -116,7 +116,9 @@ class Tensor:
     def numpy(self):
         """The values as a NumPy array (sharing memory, like PyTorch); only for CPU tensors without grad."""
         if self.requires_grad:
-            raise RuntimeError("Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
         return self._host_array()
 
     def _host_array(self):

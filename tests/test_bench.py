@@ -15,7 +15,10 @@ def test_bench_lists_and_runs_a_case_in_three_processes(tmp_path):
     out = tmp_path / "r.json"
     run = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--filter", "linear", "--threads", "1", "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     data = json.loads(out.read_text())

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad.backends.cpu import jit, softmax_kernels as sk
+from minigrad.backends.cpu import jit
+from minigrad.backends.cpu import softmax_kernels as sk
 
 
 @pytest.mark.parametrize("rows,cols", [(7, 13), (1001, 97)])
@@ -50,7 +51,11 @@ def test_cache_goes_to_a_user_directory_when_the_package_is_read_only(tmp_path):
     """A copy of minigrad whose directory reports as not writable (os.access is patched: the tests run as
     root, who can write anywhere) must cache its kernels under ~/.cache/minigrad and still work."""
     site = tmp_path / "site"
-    shutil.copytree(os.path.dirname(minigrad.__file__), site / "minigrad", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        os.path.dirname(minigrad.__file__),
+        site / "minigrad",
+        ignore=shutil.ignore_patterns("__pycache__", ".numba_cache"),
+    )
     home = tmp_path / "home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CACHE") and k != "XDG_CACHE_HOME"}
@@ -58,13 +63,16 @@ def test_cache_goes_to_a_user_directory_when_the_package_is_read_only(tmp_path):
     code = (
         "import os\n"
         "real = os.access\n"
-        f"os.access = lambda p, m, **k: False if str(p).startswith({str(site)!r}) and m == os.W_OK else real(p, m, **k)\n"
+        f"site = {str(site)!r}\n"
+        "os.access = lambda p, m, **k: False if str(p).startswith(site) and m == os.W_OK else real(p, m, **k)\n"
         "import minigrad as mg, minigrad.nn.functional as F\n"
         "assert mg.__file__.startswith(" + repr(str(site)) + ")\n"
         "print(F.log_softmax(mg.randn(3, 4), 1).shape)\n"
         "from minigrad.backends.cpu import jit; print(jit.cache_dir())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert out.returncode == 0, out.stderr
     assert str(home / ".cache" / "minigrad") in out.stdout
     cached = [f for _, _, fs in os.walk(home / ".cache" / "minigrad") for f in fs]

@@ -17,7 +17,11 @@ def _mlp(lib):
 def _cnn(lib):
     n = lib.nn if lib is torch else nn
     return n.Sequential(
-        n.Conv2d(2, 4, 3, padding=1), n.MaxPool2d(2), n.Conv2d(4, 3, 2, stride=1), n.AvgPool2d(2), n.Flatten(),
+        n.Conv2d(2, 4, 3, padding=1),
+        n.MaxPool2d(2),
+        n.Conv2d(4, 3, 2, stride=1),
+        n.AvgPool2d(2),
+        n.Flatten(),
         n.Linear(3, 2),
     )
 
@@ -60,8 +64,17 @@ def test_module_registration_and_traversal():
 
     net = Net()
     names = [n for n, _ in net.named_parameters()]
-    assert names == ["body.0.weight", "body.0.bias", "body.1.weight", "body.1.bias", "head.weight",
-                     "blocks.0.weight", "blocks.0.bias", "blocks.1.weight", "blocks.1.bias"]
+    assert names == [
+        "body.0.weight",
+        "body.0.bias",
+        "body.1.weight",
+        "body.1.bias",
+        "head.weight",
+        "blocks.0.weight",
+        "blocks.0.bias",
+        "blocks.1.weight",
+        "blocks.1.bias",
+    ]
     assert list(net.state_dict()) == ["steps"] + names  # own params and buffers, then children (PyTorch)
     assert len(list(net.children())) == 3 and len(list(net.modules())) == 8
     assert net(mg.randn(5, 3)).shape == (5, 2)

@@ -195,8 +195,11 @@ def test_max_min_along_dim_returns_values_and_indices(which, keepdim):
     ref = getattr(torch.tensor(x), which)(dim=1, keepdim=keepdim)
     np.testing.assert_array_equal(out.indices.numpy(), ref.indices.numpy())
     assert out.indices.dtype == mg.int64
-    check_against_torch(lambda t: getattr(t, which)(dim=1, keepdim=keepdim).values,
-                        lambda t: getattr(t, which)(dim=1, keepdim=keepdim).values, x)
+    check_against_torch(
+        lambda t: getattr(t, which)(dim=1, keepdim=keepdim).values,
+        lambda t: getattr(t, which)(dim=1, keepdim=keepdim).values,
+        x,
+    )
 
 
 @pytest.mark.parametrize("which", ["max", "min", "amax", "amin"])
@@ -217,8 +220,9 @@ def test_argmax_argmin():
     x = randn(3, 4, seed=19)
     for name in ("argmax", "argmin"):
         for dim in (None, 0, 1):
-            np.testing.assert_array_equal(getattr(mg.tensor(x), name)(dim).numpy(),
-                                          getattr(torch.tensor(x), name)(dim).numpy())
+            np.testing.assert_array_equal(
+                getattr(mg.tensor(x), name)(dim).numpy(), getattr(torch.tensor(x), name)(dim).numpy()
+            )
 
 
 def test_reductions_of_empty_and_0d_tensors():
@@ -430,11 +434,19 @@ def test_cross_entropy_errors():
 def test_nll_and_mse(reduction):
     x = randn(5, 3, seed=41)
     t = np.array([0, 2, 1, 1, 0])
-    check_against_torch(lambda a, b: F.nll_loss(a, b, reduction=reduction),
-                        lambda a, b: torch.nn.functional.nll_loss(a, b, reduction=reduction), x, t)
+    check_against_torch(
+        lambda a, b: F.nll_loss(a, b, reduction=reduction),
+        lambda a, b: torch.nn.functional.nll_loss(a, b, reduction=reduction),
+        x,
+        t,
+    )
     y = randn(5, 3, seed=42)
-    check_against_torch(lambda a, b: F.mse_loss(a, b, reduction=reduction),
-                        lambda a, b: torch.nn.functional.mse_loss(a, b, reduction=reduction), x, y)
+    check_against_torch(
+        lambda a, b: F.mse_loss(a, b, reduction=reduction),
+        lambda a, b: torch.nn.functional.mse_loss(a, b, reduction=reduction),
+        x,
+        y,
+    )
     gradcheck(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, y)
 
 
@@ -453,15 +465,25 @@ CONV_CASES = [
 @pytest.mark.parametrize("kw", CONV_CASES)
 def test_conv2d(kw, dtype):
     x, w, b = randn(2, 3, 7, 6, dtype=dtype, seed=43), randn(4, 3, 3, 2, dtype=dtype, seed=44), randn(4, dtype=dtype)
-    check_against_torch(lambda *a: F.conv2d(*a, **kw), lambda *a: torch.nn.functional.conv2d(*a, **kw), x, w, b,
-                        rtol=1e-4 if dtype == np.float32 else None)
+    check_against_torch(
+        lambda *a: F.conv2d(*a, **kw),
+        lambda *a: torch.nn.functional.conv2d(*a, **kw),
+        x,
+        w,
+        b,
+        rtol=1e-4 if dtype == np.float32 else None,
+    )
 
 
 def test_conv2d_gradcheck_and_noncontiguous():
     x, w = randn(1, 2, 5, 4, seed=45), randn(3, 2, 2, 3, seed=46)
     gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), x, w)
-    check_against_torch(lambda a, b: F.conv2d(a, b), lambda a, b: torch.nn.functional.conv2d(a, b),
-                        noncontiguous(randn(2, 2, 5, 5, seed=47)), w)
+    check_against_torch(
+        lambda a, b: F.conv2d(a, b),
+        lambda a, b: torch.nn.functional.conv2d(a, b),
+        noncontiguous(randn(2, 2, 5, 5, seed=47)),
+        w,
+    )
 
 
 POOL_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2), dict(kernel_size=3, stride=1, padding=1)]
@@ -474,8 +496,11 @@ def test_pooling(kw, dtype):
     check_against_torch(lambda a: F.max_pool2d(a, **kw), lambda a: torch.nn.functional.max_pool2d(a, **kw), x)
     check_against_torch(lambda a: F.avg_pool2d(a, **kw), lambda a: torch.nn.functional.avg_pool2d(a, **kw), x)
     if kw.get("padding"):
-        check_against_torch(lambda a: F.avg_pool2d(a, **kw, count_include_pad=False),
-                            lambda a: torch.nn.functional.avg_pool2d(a, **kw, count_include_pad=False), x)
+        check_against_torch(
+            lambda a: F.avg_pool2d(a, **kw, count_include_pad=False),
+            lambda a: torch.nn.functional.avg_pool2d(a, **kw, count_include_pad=False),
+            x,
+        )
     gradcheck(lambda a: F.max_pool2d(a, **kw), randn(1, 2, 6, 5, seed=49))
     gradcheck(lambda a: F.avg_pool2d(a, **kw), randn(1, 2, 6, 5, seed=49))
 
@@ -506,8 +531,10 @@ def test_dropout_scales_survivors_and_routes_the_gradient_through_the_mask():
 
 
 @settings(deadline=None, max_examples=40)
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4),
-       name=st.sampled_from(["add", "mul", "sub", "maximum"]))
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4),
+    name=st.sampled_from(["add", "mul", "sub", "maximum"]),
+)
 def test_broadcasting_fuzz(shapes, name):
     mg_fn, th_fn = BINARY[name]
     a, b = randn(*shapes.input_shapes[0], seed=50), randn(*shapes.input_shapes[1], seed=51)

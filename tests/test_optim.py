@@ -25,9 +25,7 @@ CASES = [
 @pytest.mark.parametrize("name,kw", CASES)
 def test_optimizer_matches_pytorch_over_steps(name, kw, dtype):
     torch.manual_seed(0)
-    tmodel = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Linear(7, 3)).to(
-        getattr(torch, np.dtype(dtype).name)
-    )
+    tmodel = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Linear(7, 3)).to(getattr(torch, np.dtype(dtype).name))
     model = nn.Sequential(nn.Linear(5, 7), nn.Linear(7, 3)).to(dtype)
     model.load_state_dict({k: mg.tensor(v.detach().numpy()) for k, v in tmodel.state_dict().items()})
     opt, topt = getattr(optim, name)(model.parameters(), **kw), getattr(torch.optim, name)(tmodel.parameters(), **kw)
@@ -45,8 +43,13 @@ def test_optimizer_matches_pytorch_over_steps(name, kw, dtype):
         topt.step()
         np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-5 if dtype == np.float32 else 1e-12)
     for (k, p), (_, tp) in zip(model.named_parameters(), tmodel.named_parameters()):
-        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5 if dtype == np.float32 else 1e-12,
-                                   atol=1e-6 if dtype == np.float32 else 1e-14, err_msg=k)
+        np.testing.assert_allclose(
+            p.detach().numpy(),
+            tp.detach().numpy(),
+            rtol=1e-5 if dtype == np.float32 else 1e-12,
+            atol=1e-6 if dtype == np.float32 else 1e-14,
+            err_msg=k,
+        )
 
 
 def test_zero_grad_set_to_none_and_errors():

@@ -86,7 +86,9 @@ class Module:
         if param is None:
             self._parameters[name] = None
         elif not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign {type(param).__name__} as parameter '{name}' (nn.Parameter or None expected)")
+            raise TypeError(
+                f"cannot assign {type(param).__name__} as parameter '{name}' (nn.Parameter or None expected)"
+            )
         else:
             self._parameters[name] = param
         self.__dict__.pop(name, None)

@@ -1,5 +1,13 @@
 """minigrad's differentiable ops, one module per family."""
 
 from minigrad.ops import (  # noqa: F401
-    activation, conv, dropout, elementwise, linalg, loss, normalization, reduce, shape,
+    activation,
+    conv,
+    dropout,
+    elementwise,
+    linalg,
+    loss,
+    normalization,
+    reduce,
+    shape,
 )

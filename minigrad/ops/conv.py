@@ -113,7 +113,11 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
-    args = (_pair(stride, "stride", "conv2d"), _pair(padding, "padding", "conv2d"), _pair(dilation, "dilation", "conv2d"))
+    args = (
+        _pair(stride, "stride", "conv2d"),
+        _pair(padding, "padding", "conv2d"),
+        _pair(dilation, "dilation", "conv2d"),
+    )
     return Conv2d.apply(input, weight, bias, *args)
 
 
@@ -186,8 +190,9 @@ class AvgPool2d(Op):
         return (_unpad(_col2im(gwin, pshape, *k, *s, *d, ho, wo), *p),) + (None,) * 7
 
 
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+def avg_pool2d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode is not supported by minigrad yet")
     k, s, p, _, ho, wo = _pool_args("avg_pool2d", input, kernel_size, stride, padding)

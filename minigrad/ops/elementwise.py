@@ -14,8 +14,23 @@ from minigrad.autograd import Op
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip",
-    "maximum", "minimum", "where", "square", "rsqrt",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "pow",
+    "neg",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "clamp",
+    "clip",
+    "maximum",
+    "minimum",
+    "where",
+    "square",
+    "rsqrt",
 ]
 
 
@@ -455,8 +470,14 @@ def to_device(x, device):
 
 
 _COMPARE = {
-    "lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
-    "eq": np.equal, "ne": np.not_equal, "and": np.logical_and, "or": np.logical_or,
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+    "and": np.logical_and,
+    "or": np.logical_or,
 }
 
 

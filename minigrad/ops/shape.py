@@ -29,7 +29,9 @@ def _resolve_shape(shape, numel, op, in_shape):
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({numel} elements)")
+            raise RuntimeError(
+                f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({numel} elements)"
+            )
         shape[shape.index(-1)] = numel // known
     elif known != numel:
         raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({numel} elements)")

@@ -3,8 +3,9 @@
 Three decisions live here, once for every kernel:
 
 - **Cache**: kernels are compiled with ``cache=True``, so the second run of a script loads machine
-  code from disk instead of compiling (~0.8 s per parallel kernel). When minigrad's own directory is
-  not writable (a system-wide install), the cache goes to a per-user directory instead.
+  code from disk instead of compiling (~0.8 s per parallel kernel). The cache lives in
+  ``minigrad/.numba_cache/numba-VERSION-HASH`` (HASH changes with any kernel or scalar-maths
+  source), or under ``~/.cache/minigrad`` when minigrad's directory is not writable.
 - **Threads**: ``minigrad.set_num_threads(n)`` (or ``MINIGRAD_NUM_THREADS``) sets Numba's thread
   count. The threading layer is ``workqueue`` unless ``NUMBA_THREADING_LAYER`` says otherwise:
   an OpenMP layer fights with the BLAS thread pool NumPy's matmul uses, and was 3x slower here on a
@@ -14,20 +15,39 @@ Three decisions live here, once for every kernel:
 """
 
 import ctypes
+import glob
+import hashlib
 import os
 import types
 
 from minigrad import __version__
 
 
+def _sources_hash():
+    """A hash of the kernel sources and the scalar maths they call. Numba's cache notices edits to a
+    kernel's own file but not to functions it calls from another file (numba#9483), so the cache
+    directory is named after this hash: any edit starts a fresh cache instead of running stale code."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = sorted(glob.glob(os.path.join(package, "backends", "cpu", "*.py")))
+    files += sorted(glob.glob(os.path.join(package, "scalar_math*.py")))
+    digest = hashlib.sha1()
+    for name in files:
+        with open(name, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
 def _cache_dir():
+    """Where the compiled kernels go: NUMBA_CACHE_DIR if the user set it, else minigrad/.numba_cache
+    when the package is writable, else a per-user directory (a read-only, system-wide install)."""
     if os.environ.get("NUMBA_CACHE_DIR"):
         return None
-    here = os.path.dirname(os.path.abspath(__file__))
-    if os.access(here, os.W_OK):
-        return None  # Numba caches beside the sources (__pycache__)
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    name = f"numba-{__version__}-{_sources_hash()}"
+    if os.access(package, os.W_OK):
+        return os.path.join(package, ".numba_cache", name)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "minigrad", f"numba-{__version__}")
+    return os.path.join(base, "minigrad", name)
 
 
 _dir = _cache_dir()
@@ -49,7 +69,7 @@ PARALLEL_MIN_SIZE = 1 << 16
 
 def cache_dir():
     """Where compiled kernels are stored."""
-    return numba.config.CACHE_DIR or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    return numba.config.CACHE_DIR
 
 
 def kernel(fn=None, *, parallel=False, fastmath=False):

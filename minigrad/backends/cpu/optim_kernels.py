@@ -73,8 +73,20 @@ def adam_step(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay
     bc1 = 1.0 - beta1**step
     bc2_sqrt = math.sqrt(1.0 - beta2**step)
     pick(_adam_kernels, p.size)(
-        p, g, _flat(m), _flat(v), vm, float(lr), float(beta1), float(beta2), float(eps), float(weight_decay),
-        bool(decoupled), bool(amsgrad), bc1, bc2_sqrt,
+        p,
+        g,
+        _flat(m),
+        _flat(v),
+        vm,
+        float(lr),
+        float(beta1),
+        float(beta2),
+        float(eps),
+        float(weight_decay),
+        bool(decoupled),
+        bool(amsgrad),
+        bc1,
+        bc2_sqrt,
     )
 
 
@@ -85,5 +97,18 @@ def warmup():
             sgd_step(p, g, np.zeros(n, dtype), 0.1, 0.9, 0.0, 0.0, False, True)
             sgd_step(p, g, None, 0.1, 0.0, 0.0, 0.0, False, True)
             adam_step(p, g, np.zeros(n, dtype), np.zeros(n, dtype), None, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, False)
-            adam_step(p, g, np.zeros(n, dtype), np.zeros(n, dtype), np.zeros(n, dtype), 1, 1e-3, 0.9, 0.999, 1e-8,
-                      0.01, True, True)
+            adam_step(
+                p,
+                g,
+                np.zeros(n, dtype),
+                np.zeros(n, dtype),
+                np.zeros(n, dtype),
+                1,
+                1e-3,
+                0.9,
+                0.999,
+                1e-8,
+                0.01,
+                True,
+                True,
+            )

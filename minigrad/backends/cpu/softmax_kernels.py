@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from minigrad.backends.cpu.jit import pick, serial_and_parallel, prange
+from minigrad.backends.cpu.jit import pick, prange, serial_and_parallel
 
 KERNELS = (
     "log_softmax_forward",

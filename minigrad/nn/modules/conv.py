@@ -2,10 +2,10 @@
 
 import math
 
-from minigrad.tensor import empty
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops.conv import _pair, avg_pool2d, conv2d, max_pool2d
+from minigrad.tensor import empty
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
@@ -17,8 +17,19 @@ class Conv2d(Module):
     1/sqrt(fan_in)) with fan_in = in_channels * kh * kw.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, device=None, dtype=None):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        device=None,
+        dtype=None,
+    ):
         super().__init__()
         if groups != 1:
             raise NotImplementedError("Conv2d: groups != 1 is not supported by minigrad yet")
@@ -57,7 +68,12 @@ class Conv2d(Module):
 class MaxPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
         super().__init__()
-        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride or kernel_size, padding, dilation
+        self.kernel_size, self.stride, self.padding, self.dilation = (
+            kernel_size,
+            stride or kernel_size,
+            padding,
+            dilation,
+        )
 
     def forward(self, input):
         return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation)
@@ -73,9 +89,14 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding,
-                          count_include_pad=self.count_include_pad, divisor_override=self.divisor_override)
+        return avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            count_include_pad=self.count_include_pad,
+            divisor_override=self.divisor_override,
+        )
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-

@@ -2,10 +2,10 @@
 
 import math
 
-from minigrad.tensor import empty
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops.linalg import linear
+from minigrad.tensor import empty
 
 __all__ = ["Identity", "Linear", "Flatten"]
 

@@ -26,7 +26,12 @@ class Dropout(Module):
 class CrossEntropyLoss(Module):
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__()
-        self.weight, self.ignore_index, self.reduction, self.label_smoothing = weight, ignore_index, reduction, label_smoothing
+        self.weight, self.ignore_index, self.reduction, self.label_smoothing = (
+            weight,
+            ignore_index,
+            reduction,
+            label_smoothing,
+        )
 
     def forward(self, input, target):
         return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)

@@ -1,23 +1,14 @@
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import pytest
 
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "activation_gallery.py"
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_activation_gallery", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.demo_helpers import load_demo
 
 
 def test_activation_gallery_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("activation_gallery")
     demo.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
     for name in ("activations.png", "gradients_at_-10_0_10.png", "gradient_table.png"):
         png = tmp_path / name

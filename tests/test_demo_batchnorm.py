@@ -1,25 +1,12 @@
 """demos/batchnorm.py in --quick mode: the figures exist and the numbers show what the demo is for."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "batchnorm.py"
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-        data._locate_fashion(None, "test")
-    except FileNotFoundError:
-        return False
-    return True
-
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 pytestmark = pytest.mark.skipif(
     not _fashion_available(),
@@ -30,9 +17,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     pytest.importorskip("matplotlib")
-    spec = importlib.util.spec_from_file_location("demo_batchnorm", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_demo("batchnorm")
     out = tmp_path_factory.mktemp("batchnorm")
     returned = module.main(["--quick", "--out", str(out), "--seed", "0", "--no-progress"])
     return out, returned, json.loads((out / "batchnorm.json").read_text())

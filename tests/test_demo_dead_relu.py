@@ -1,21 +1,9 @@
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "dead_relu.py"
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-    except FileNotFoundError:
-        return False
-    return True
-
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 pytestmark = pytest.mark.skipif(
     not _fashion_available(),
@@ -23,16 +11,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_dead_relu", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_dead_relu_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("dead_relu")
     demo.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
     for name in ("dead_units.png", "preactivation_max.png", "bias_init.png"):
         png = tmp_path / name

@@ -1,37 +1,18 @@
 """demos/norm_comparison.py in --quick mode: the cubes match the normalisations, and BatchNorm suffers at
 a batch of 2 while LayerNorm and GroupNorm do not."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "norm_comparison.py"
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_norm_comparison", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-        data._locate_fashion(None, "test")
-    except FileNotFoundError:
-        return False
-    return True
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 
 def test_cubes_are_the_normalisations_axis_sets():
     """The cells drawn blue are exactly the values each normalisation averages over together."""
-    demo = load_demo()
+    demo = load_demo("norm_comparison")
     N, C, H, W = shape = (4, 6, 2, 3)
     cubes = demo.cube_data(shape, index=(0, 0, 0, 0))
     first = np.zeros((N, C, H * W), bool)
@@ -62,7 +43,7 @@ def test_cubes_agree_with_the_computed_statistics():
     import minigrad as mg
     import minigrad.nn.functional as F
 
-    demo = load_demo()
+    demo = load_demo("norm_comparison")
     shape = demo.CUBE_SHAPE
     N, C, H, W = shape
     cubes = demo.cube_data(shape, index=(0, 0, 0, 0))
@@ -86,7 +67,7 @@ def test_cubes_agree_with_the_computed_statistics():
 )
 def test_norm_comparison_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("norm_comparison")
     returned = demo.main(["--quick", "--out", str(tmp_path), "--seed", "0", "--no-progress"])
     for name in ("norm_cubes.png", "batch_size.png"):
         png = tmp_path / name

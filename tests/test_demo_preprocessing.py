@@ -1,25 +1,13 @@
 """demos/preprocessing.py: the point cloud's moments after each step, PCA of Fashion-MNIST, whitening's
 noise amplification, and the shapes and effects of the three image conventions."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "preprocessing.py"
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-    except FileNotFoundError:
-        return False
-    return True
-
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 pytestmark = pytest.mark.skipif(
     not _fashion_available(),
@@ -27,19 +15,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_preprocessing", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     pytest.importorskip("matplotlib")
     pytest.importorskip("sklearn")  # the sample photos ship with scikit-learn
     out = tmp_path_factory.mktemp("preprocessing")
-    load_demo().main(["--quick", "--out", str(out), "--seed", "0"])
+    load_demo("preprocessing").main(["--quick", "--out", str(out), "--seed", "0"])
     for name in ("point_cloud.png", "pca_fashion.png", "whitening_eps.png", "image_normalization.png"):
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
     record = json.loads((out / "preprocessing.json").read_text())

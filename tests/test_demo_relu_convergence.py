@@ -1,24 +1,12 @@
 """demos/relu_convergence.py: with each activation at its best learning rate, ReLU reaches the target
 training error much sooner than sigmoid."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "relu_convergence.py"
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-    except FileNotFoundError:
-        return False
-    return True
-
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 pytestmark = pytest.mark.skipif(
     not _fashion_available(),
@@ -26,15 +14,8 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_relu_convergence", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_steps_to_target_needs_the_error_to_stay_below():
-    demo = load_demo()
+    demo = load_demo("relu_convergence")
     steps = [0, 10, 20, 30, 40]
     assert demo.steps_to_target(steps, [0.9, 0.2, 0.5, 0.1, 0.1], 0.3) == 30  # the dip at 10 does not count
     assert demo.steps_to_target(steps, [0.9, 0.5, 0.5, 0.5, 0.2], 0.3) == 40
@@ -43,7 +24,7 @@ def test_steps_to_target_needs_the_error_to_stay_below():
 
 def test_relu_convergence_quick(tmp_path):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("relu_convergence")
     record = demo.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
     assert (tmp_path / "relu_convergence.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     saved = json.loads((tmp_path / "relu_convergence.json").read_text())

@@ -1,22 +1,9 @@
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "train_mlp.py"
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-        data._locate_fashion(None, "test")
-    except FileNotFoundError:
-        return False
-    return True
-
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 pytestmark = pytest.mark.skipif(
     not _fashion_available(),
@@ -24,16 +11,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_train_mlp", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_train_mlp_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("train_mlp")
     record = demo.main(["--quick", "--out", str(tmp_path), "--seed", "0", "--no-progress"])
 
     png = tmp_path / "loss_curve.png"
@@ -56,7 +36,7 @@ def test_train_mlp_quick(tmp_path, capsys):
 
 def test_train_mlp_is_reproducible(tmp_path):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("train_mlp")
     argv = ["--quick", "--seed", "3", "--no-progress", "--epochs", "1", "--evals-per-epoch", "1"]
     a = demo.main([*argv, "--out", str(tmp_path / "a")])
     b = demo.main([*argv, "--out", str(tmp_path / "b")])

@@ -1,22 +1,13 @@
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "weight_init.py"
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_weight_init", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.demo_helpers import load_demo
 
 
 def test_weight_init_quick(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("weight_init")
     demo.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
     for name in ("activations_6_layers.png", "activations_10_layers.png", "statistics.png", "zero_init.png"):
         png = tmp_path / name

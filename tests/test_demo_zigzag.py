@@ -1,24 +1,12 @@
 """demos/zigzag.py: all-positive inputs give single-signed weight gradients, a zig-zag path, slow training."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from minigrad import data
-
-DEMO = Path(__file__).resolve().parent.parent / "demos" / "zigzag.py"
-
-
-def _fashion_available():
-    try:
-        data._locate_fashion(None, "train")
-    except FileNotFoundError:
-        return False
-    return True
-
+from tests.demo_helpers import fashion_available as _fashion_available
+from tests.demo_helpers import load_demo
 
 needs_fashion = pytest.mark.skipif(
     not _fashion_available(),
@@ -26,16 +14,9 @@ needs_fashion = pytest.mark.skipif(
 )
 
 
-def load_demo():
-    spec = importlib.util.spec_from_file_location("demo_zigzag", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_per_example_gradients_match_the_chain_rule():
     """The demo's one-backward-pass trick gives dL_n/dw = (sigmoid(w.x_n + b) - t_n) x_n for every n."""
-    demo = load_demo()
+    demo = load_demo("zigzag")
     rng = np.random.default_rng(0)
     x = rng.normal(size=(7, 5)).astype(np.float32)
     t = rng.integers(0, 2, 7).astype(np.float32)
@@ -51,7 +32,7 @@ def test_per_example_gradients_match_the_chain_rule():
 @needs_fashion
 def test_zigzag_quick(tmp_path):
     pytest.importorskip("matplotlib")
-    demo = load_demo()
+    demo = load_demo("zigzag")
     record = demo.main(["--quick", "--out", str(tmp_path), "--seed", "0"])
     for name in ("gradient_signs.png", "zigzag_path.png", "softmax_preprocessing.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name

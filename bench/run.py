@@ -95,11 +95,13 @@ def _setup_framework(framework, threads):
             # thread count first would start the default (OpenMP) pool, 3x slower next to OpenBLAS
             import numba
 
-            import minigrad.backends.cpu.jit  # noqa: F401
+            import minigrad.backends.cpu.jit as jit
 
             if not hasattr(mg, "set_num_threads"):
                 numba.set_num_threads(threads)
             info.update(numba=numba.__version__, threads_reported=numba.get_num_threads())
+            if hasattr(jit, "threading_layer"):
+                info["threading_layer"] = jit.threading_layer()
         except ImportError:
             pass
     else:
@@ -239,6 +241,8 @@ def run_framework(framework, args):
         kind = msg.pop("type")
         if kind == "info":
             info.update(msg)
+            if "threading_layer" in msg:
+                _log(f"  [{framework}] Numba threading layer: {msg['threading_layer']}")
         elif kind == "fatal":
             info["error"] = msg["error"]
             _log(f"  [{framework}] {msg['error']}")

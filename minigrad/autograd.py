@@ -318,17 +318,18 @@ def _call_backward(node, grads):
 def run_backward(tensors, grad_tensors, retain_graph=False):
     """Back-propagate from ``tensors`` (seeded with ``grad_tensors``) to every leaf that requires grad."""
     pending = {}  # node -> list of gradient arrays, one per output of the node
-    # Arrays that a leaf must not keep as its .grad without copying: the seeds (the caller's), arrays
+    # Memory that a leaf must not keep as its .grad without copying: the seeds (the caller's), arrays
     # handed to more than one input (x + x), arrays a user's Function returned, arrays a leaf already
-    # holds. Any other gradient is a fresh array made by an op, and becomes leaf.grad as it is.
-    shared = {id(g) for g in grad_tensors}
+    # holds. Any other gradient is a fresh array made by an op (or a reshaped view of one), and
+    # becomes leaf.grad as it is. Memory is named by the id of the array that owns it (_owner).
+    shared = {id(_owner(g)) for g in grad_tensors}
 
     def add(tensor, grad):
         grad = _fit_grad(grad, tensor)
         node = tensor.grad_fn
         if node is None:  # a leaf
-            _accumulate_leaf(tensor, grad, copy=id(grad) in shared or not _owns_memory(grad))
-            shared.add(id(grad))
+            _accumulate_leaf(tensor, grad, copy=id(_owner(grad)) in shared or not _fresh(grad))
+            shared.add(id(_owner(grad)))
             return
         slots = pending.setdefault(id(node), [None] * len(node.out_meta))
         i = tensor._output_index
@@ -354,18 +355,30 @@ def run_backward(tensors, grad_tensors, retain_graph=False):
         if not retain_graph:
             node.ctx._freed = True
             node.ctx._saved = ()
-        ids = [id(g) for g in grads_in if g is not None]
-        if not node.fn._raw or len(set(ids)) < len(ids):
-            shared.update(ids)
-        shared.update(id(g) for g in grads)  # an identity backward may pass these straight through
+        owners = [id(_owner(g)) for g in grads_in if g is not None]
+        if not node.fn._raw or len(set(owners)) < len(owners):
+            shared.update(owners)
+        shared.update(id(_owner(g)) for g in grads)  # an identity backward may pass these straight through
         for t, g in zip(node.inputs, grads_in):
             if t is None or g is None:
                 continue
             add(t, unbroadcast(g, t.shape, xp))
 
 
-def _owns_memory(array):
-    return isinstance(array, np.ndarray) and array.base is None and array.flags.owndata and array.flags.writeable
+def _owner(array):
+    """The array that owns ``array``'s memory: itself, or the base of a view (NumPy points a view of a
+    view at the original owner)."""
+    base = getattr(array, "base", None)
+    return base if isinstance(base, np.ndarray) else array
+
+
+def _fresh(array):
+    """True when ``array`` is writeable memory of its own: an array that owns its data, or a view of
+    the whole of such an array (a kernel's output reshaped back to the input's shape)."""
+    if not isinstance(array, np.ndarray) or not array.flags.writeable:
+        return False
+    owner = _owner(array)
+    return owner.flags.owndata and owner.base is None and array.nbytes == owner.nbytes
 
 
 def _fit_grad(grad, tensor):

@@ -281,6 +281,20 @@ def test_leaf_gradients_never_alias_the_callers_arrays_or_each_other():
     np.testing.assert_allclose(a.grad.numpy(), 2)
 
 
+def test_leaf_gradients_that_are_views_of_one_buffer_do_not_alias():
+    # cat's backward hands each input a slice of one gradient array; a reshape hands a whole view
+    a = mg.ones(2, 3, requires_grad=True)
+    b = mg.ones(2, 3, requires_grad=True)
+    (mg.cat([a, b]) * 2).reshape(12).backward(mg.ones(12))
+    a.grad.array += 10
+    np.testing.assert_allclose(b.grad.numpy(), 2)
+    x = mg.ones(4, requires_grad=True)
+    y = (x * 3).reshape(2, 2)
+    z = y.reshape(4)
+    z.backward(mg.ones(4))  # the leaf may keep the fresh product's memory, reshaped
+    np.testing.assert_allclose(x.grad.numpy(), 3)
+
+
 def test_removing_one_of_several_leaf_hooks():
     x = mg.ones(2, requires_grad=True)
     calls = []

@@ -4,6 +4,7 @@
     python bench/run.py --filter linear    # only cases whose name (or module) contains "linear"
     python -m bench --threads 4 --repeat 30 --json /tmp/results.json
     python -m bench --quick                # fewer repeats and shorter warm-up: a smoke run
+    python -m bench --rounds 3             # alternate the frameworks' workers 3 times (a noisy machine)
 
 How it measures. Each framework runs in its own subprocess (OpenMP / TBB / Numba thread pools
 interfere when two frameworks are interleaved in one process) with OMP_NUM_THREADS,
@@ -23,6 +24,7 @@ import json
 import math
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -279,9 +281,27 @@ def _fmt_ms(result):
 
 
 def _ratio(a, b):
+    """a's time over b's; with several rounds, the median of the per-round ratios (each round ran the
+    frameworks one after the other, so a load that drifts during the run hits both sides of a ratio)."""
     if not a or not b or "error" in a or "error" in b:
         return None
+    if len(a.get("rounds_ms", ())) > 1 and len(a["rounds_ms"]) == len(b.get("rounds_ms", ())):
+        return statistics.median(x / y for x, y in zip(a["rounds_ms"], b["rounds_ms"]))
     return a["median_ms"] / b["median_ms"]
+
+
+def merge_rounds(rounds):
+    """One result per case from the results of several rounds: the median of the rounds' medians,
+    with each round's median kept in ``rounds_ms``."""
+    merged = {}
+    for key in rounds[0]:
+        runs = [r.get(key) for r in rounds]
+        if any(run is None or "error" in run for run in runs):
+            merged[key] = next((run for run in runs if run is not None and "error" in run), runs[0])
+            continue
+        merged[key] = dict(runs[0], rounds_ms=[run["median_ms"] for run in runs])
+        merged[key]["median_ms"] = statistics.median(merged[key]["rounds_ms"])
+    return merged
 
 
 def build_rows(selected, results):
@@ -352,6 +372,13 @@ def parse_args(argv=None):
     p.add_argument("--json", default=str(ROOT / "bench" / "results.json"), help="where to write the results")
     p.add_argument("--quick", action="store_true", help="fewer repeats, shorter warm-up: a smoke run")
     p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every framework's worker this many times, alternating; report the median of the rounds "
+        "and of the per-round ratios (on a shared machine whose load drifts)",
+    )
+    p.add_argument(
         "--frameworks",
         default=",".join(FRAMEWORKS),
         help=f"comma-separated subset of {','.join(FRAMEWORKS)} (default: all)",
@@ -362,8 +389,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.repeat is None:
         args.repeat = 5 if args.quick else 20
-    if args.repeat < 1 or args.threads < 1:
-        p.error("--repeat and --threads must be at least 1")
+    if args.repeat < 1 or args.threads < 1 or args.rounds < 1:
+        p.error("--repeat, --threads and --rounds must be at least 1")
     return args
 
 
@@ -400,11 +427,18 @@ def main(argv=None):
             f"(threads wait for each other); compare with --threads 1 or use a quiet machine"
         )
     results, infos = {fw: {} for fw in FRAMEWORKS}, {}
-    for fw in frameworks:
-        if not any(case.factory(fw) is not None for _, case in selected):
-            continue
-        _log(f"[{fw}] starting a worker process")
-        infos[fw], results[fw] = run_framework(fw, args)
+    rounds = {fw: [] for fw in FRAMEWORKS}
+    for r in range(args.rounds):
+        for fw in frameworks:
+            if not any(case.factory(fw) is not None for _, case in selected):
+                continue
+            label = f" (round {r + 1} of {args.rounds})" if args.rounds > 1 else ""
+            _log(f"[{fw}] starting a worker process{label}")
+            infos[fw], found = run_framework(fw, args)
+            rounds[fw].append(found)
+    for fw, found in rounds.items():
+        if found:
+            results[fw] = merge_rounds(found) if len(found) > 1 else found[0]
 
     rows = build_rows(selected, results)
     if hasattr(os, "getloadavg"):
@@ -412,14 +446,22 @@ def main(argv=None):
     print()
     print(format_table(rows))
     print(
-        f"(median time per call over {args.repeat} repeats, {args.threads} thread(s); ratios above 1x: minigrad "
+        f"(median time per call over {args.repeat} repeats"
+        f"{f', median of {args.rounds} alternating rounds' if args.rounds > 1 else ''}"
+        f", {args.threads} thread(s); ratios above 1x: minigrad "
         f"is slower; load average {machine.get('loadavg_at_start', '?')} at start, "
         f"{machine.get('loadavg_at_end', '?')} at end)"
     )
 
     out = {
         "machine": machine,
-        "settings": {"threads": args.threads, "repeat": args.repeat, "quick": args.quick, "filter": args.filter},
+        "settings": {
+            "threads": args.threads,
+            "repeat": args.repeat,
+            "rounds": args.rounds,
+            "quick": args.quick,
+            "filter": args.filter,
+        },
         "frameworks": infos,
         "results": rows,
     }

@@ -27,3 +27,19 @@ def test_bench_lists_and_runs_a_case_in_three_processes(tmp_path):
         for framework in ("minigrad", "torch", "numpy"):
             assert row[framework]["median_ms"] > 0, (row["case"], framework)
     assert "minigrad/torch" in run.stdout
+
+
+def test_rounds_merge_into_medians_and_paired_ratios():
+    sys.path.insert(0, str(ROOT))
+    from bench.run import _ratio, merge_rounds
+
+    key = ("core", "case")
+    mg_rounds = [{key: {"median_ms": t}} for t in (1.0, 4.0, 2.0)]
+    torch_rounds = [{key: {"median_ms": t}} for t in (2.0, 2.0, 8.0)]
+    mg, th = merge_rounds(mg_rounds)[key], merge_rounds(torch_rounds)[key]
+    assert mg["median_ms"] == 2.0 and mg["rounds_ms"] == [1.0, 4.0, 2.0]
+    assert th["median_ms"] == 2.0
+    # per-round ratios 0.5, 2.0, 0.25: their median, not the ratio of the medians (1.0)
+    assert _ratio(mg, th) == 0.5
+    failed = merge_rounds([{key: {"median_ms": 1.0}}, {key: {"error": "boom"}}])[key]
+    assert failed["error"] == "boom"

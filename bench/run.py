@@ -53,7 +53,7 @@ def case_modules():
 def discover(filter_text=None, on_error=None):
     """[(module, Case)] of every case whose name or module contains ``filter_text`` (case-insensitive)."""
     found = []
-    needle = (filter_text or "").lower()
+    needles = (filter_text or "").lower().split("|")  # "relu|gelu": either
     for module_name in case_modules():
         try:
             module = importlib.import_module(f"bench.cases.{module_name}")
@@ -63,7 +63,7 @@ def discover(filter_text=None, on_error=None):
                 on_error(module_name, traceback.format_exc())
             continue
         for case in cases:
-            if needle in case.name.lower() or needle in module_name.lower():
+            if any(n in case.name.lower() or n in module_name.lower() for n in needles):
                 found.append((module_name, case))
     return found
 
@@ -366,7 +366,7 @@ def machine_info(threads):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--filter", default=None, help="only cases whose name or module contains SUBSTR (case-insensitive)")
+    p.add_argument("--filter", default=None, help="only cases whose name or module contains SUBSTR (case-insensitive; 'a|b': either)")
     p.add_argument("--threads", type=int, default=2, help="threads for every framework (default 2)")
     p.add_argument("--repeat", type=int, default=None, help="timed measurements per case (default 20, --quick 5)")
     p.add_argument("--json", default=str(ROOT / "bench" / "results.json"), help="where to write the results")

@@ -1,6 +1,7 @@
 """The CPU kernels themselves: serial and parallel twins agree, the cache works read-only,
 the precompile command runs."""
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -78,3 +79,55 @@ def test_cache_goes_to_a_user_directory_when_the_package_is_read_only(tmp_path):
     cached = [f for _, _, fs in os.walk(home / ".cache" / "minigrad") for f in fs]
     assert any(f.endswith(".nbi") for f in cached)
     assert not any(f.endswith(".nbi") for _, _, fs in os.walk(site) for f in fs)
+
+
+FORK_AND_THREADS = """
+import multiprocessing as mp, threading
+import numpy as np
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad.backends.cpu import jit
+
+x = mg.tensor(np.linspace(-3, 3, 512 * 1024, dtype=np.float32).reshape(512, 1024))  # parallel kernels
+expected = np.tanh(x.numpy().astype(np.float64)).sum()
+assert abs(F.tanh(x).sum().item() - expected) < 1e-2 * abs(expected) + 1.0
+
+def child(q):
+    q.put(F.tanh(x).sum().item())
+
+ctx = mp.get_context("fork")
+q = ctx.Queue()
+p = ctx.Process(target=child, args=(q,))
+p.start()
+got = q.get(timeout=120)
+p.join(120)
+assert p.exitcode == 0 and abs(got - expected) < 1e-2 * abs(expected) + 1.0, (p.exitcode, got)
+
+results = []
+threads = [threading.Thread(target=lambda: results.append(F.tanh(x).sum().item())) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join(120)
+assert len(results) == 4 and max(results) == min(results), results
+print("layer", jit.threading_layer())
+"""
+
+
+def _has_tbb():
+    try:
+        importlib.metadata.version("tbb")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork() start method")
+@pytest.mark.skipif(not _has_tbb(), reason="needs the tbb package (a dependency on x86-64)")
+def test_parallel_kernels_survive_fork_and_concurrent_python_threads():
+    # OpenMP (GNU) aborts a forked child that runs a parallel region, and workqueue aborts when two
+    # Python threads enter parallel kernels at once; the layer minigrad picks by default must do both
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_THREADING_LAYER", "MINIGRAD_THREADING_LAYER")}
+    run = subprocess.run([sys.executable, "-c", FORK_AND_THREADS], capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "layer tbb" in run.stdout

@@ -366,7 +366,11 @@ def machine_info(threads):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    p.add_argument("--filter", default=None, help="only cases whose name or module contains SUBSTR (case-insensitive; 'a|b': either)")
+    p.add_argument(
+        "--filter",
+        default=None,
+        help="only cases whose name or module contains SUBSTR (case-insensitive; 'a|b': either)",
+    )
     p.add_argument("--threads", type=int, default=2, help="threads for every framework (default 2)")
     p.add_argument("--repeat", type=int, default=None, help="timed measurements per case (default 20, --quick 5)")
     p.add_argument("--json", default=str(ROOT / "bench" / "results.json"), help="where to write the results")

@@ -546,6 +546,19 @@ ILL_CONDITIONED = {  # fn(x, w, b) in minigrad and torch, input shape, weight sh
         (4, 8, 8, 8),
         (8,),
     ),
+    # large enough for the parallel kernels (chunks of groups, pipelined)
+    "group, parallel": (
+        lambda x, w, b: F.group_norm(x, 4, w, b),
+        lambda x, w, b: TF.group_norm(x, 4, w, b),
+        (8, 16, 32, 32),
+        (16,),
+    ),
+    "layer, parallel": (
+        lambda x, w, b: F.layer_norm(x, (1024,), w, b),
+        lambda x, w, b: TF.layer_norm(x, (1024,), w, b),
+        (128, 1024),
+        (1024,),
+    ),
 }
 
 

@@ -549,8 +549,9 @@ def _variant(pair, x, parallel):
     return pair[1] if parallel else pair[0]
 
 
-# The parallel forward splits the groups into this many chunks per thread (a busy thread's chunks
-# are taken by the others); the backward into one per thread, each with its own dweight partials.
+# The parallel loops split the groups into this many chunks per thread (TBB hands a busy thread's
+# chunks to the others), except LayerNorm's backward: one chunk per thread, because each chunk has
+# its own per-element dweight/dbias partials (twice the weight's size in float64).
 CHUNKS_PER_THREAD = 4
 
 
@@ -621,13 +622,13 @@ def norm_backward(
         zeros = np.zeros(weight.shape)
         return (np.empty_like(x) if need_dx else None), (zeros if need_wgrad else None), (zeros if need_wgrad else None)
     fn = _variant(_backward, x, parallel)
-    chunks = _chunks(fn, _backward, x, 1)
+    per_element = weight.shape[2] != 1
+    chunks = _chunks(fn, _backward, x, 1 if per_element else CHUNKS_PER_THREAD)
     dx = np.empty_like(x) if need_dx else np.empty((1, 1, 1, 1), x.dtype)
     wshape = weight.shape if need_wgrad else (1, 1, 1)
     pdw = np.zeros((chunks, *wshape))
     pdb = np.zeros((chunks, *wshape))
     sums = np.empty((chunks, 2, 2, x.shape[2]))
-    per_element = weight.shape[2] != 1
     acc = np.empty((chunks, 2, *wshape[1:]) if per_element and need_wgrad else (chunks, 2, 1, 1), x.dtype)
     fn(grad, x, weight, mean, rstd, bool(center), bool(batch_stats), bool(need_dx), bool(need_wgrad),
        dx, pdw, pdb, sums, acc, _scratch(x))  # fmt: skip

@@ -137,12 +137,16 @@ def _record_versions(ctx, inputs, outputs, fn_name):
     """Remember the version of every tensor whose array was saved, to catch in-place changes later."""
     if not ctx._saved:
         return
+    owners = {}  # id of a tensor, and of its array -> the tensor (the first one wins, as before)
+    for t in (*inputs, *outputs):
+        if t is not None and hasattr(t, "_version"):
+            owners.setdefault(id(t), t)
+            owners.setdefault(id(t.array), t)
     versions = []
     for value in ctx._saved:
-        for t in (*inputs, *outputs):
-            if t is not None and hasattr(t, "_version") and (value is t or value is t.array):
-                versions.append((t._version, t._version.value, fn_name))
-                break
+        t = owners.get(id(value))
+        if t is not None:
+            versions.append((t._version, t._version.value, fn_name))
     ctx._versions = tuple(versions)
 
 

@@ -634,6 +634,8 @@ def norm_backward(
        dx, pdw, pdb, sums, acc, _scratch(x))  # fmt: skip
     if not need_wgrad:
         return (dx if need_dx else None), None, None
+    if chunks == 1:
+        return (dx if need_dx else None), pdw[0], pdb[0]
     return (dx if need_dx else None), pdw.sum(0), pdb.sum(0)
 
 

@@ -102,8 +102,7 @@ def _setup_framework(framework, threads):
             if not hasattr(mg, "set_num_threads"):
                 numba.set_num_threads(threads)
             info.update(numba=numba.__version__, threads_reported=numba.get_num_threads())
-            if hasattr(jit, "threading_layer"):
-                info["threading_layer"] = jit.threading_layer()
+            info["threading_layer"] = jit.threading_layer()
         except ImportError:
             pass
     else:

@@ -382,7 +382,7 @@ def _fresh(array):
     if not isinstance(array, np.ndarray) or not array.flags.writeable:
         return False
     owner = _owner(array)
-    return owner.flags.owndata and owner.base is None and array.nbytes == owner.nbytes
+    return owner.flags.owndata and array.nbytes == owner.nbytes
 
 
 def _fit_grad(grad, tensor):

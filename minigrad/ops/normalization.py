@@ -71,21 +71,17 @@ def _prod(dims):
     return int(math.prod(dims))
 
 
-@functools.lru_cache(maxsize=256)  # a training loop asks for the same few layouts every step
-def _cached_layout(kind, shape, num_groups, normalized_ndim):
-    return _build_layout(kind, shape, num_groups, normalized_ndim)
-
-
 def norm_layout(kind, shape, num_groups=None, normalized_ndim=None):
     """The NormLayout of ``kind`` ('batch', 'layer', 'instance', 'group', 'rms') for ``shape``.
 
     'batch', 'instance', 'group': shape is (N, C, *spatial); 'layer', 'rms': the statistics run over
     the last ``normalized_ndim`` dims (by default all but the first: (C, H, W) of an (N, C, H, W) input).
     """
-    return _cached_layout(kind, tuple(int(d) for d in shape), num_groups, normalized_ndim)
+    return _build_layout(kind, tuple(int(d) for d in shape), num_groups, normalized_ndim)
 
 
-def _build_layout(kind, shape, num_groups=None, normalized_ndim=None):
+@functools.lru_cache(maxsize=256)  # a training loop asks for the same few layouts every step
+def _build_layout(kind, shape, num_groups, normalized_ndim):
     if kind in ("layer", "rms"):
         d = len(shape) - 1 if normalized_ndim is None else normalized_ndim
         D = _prod(shape[len(shape) - d :])

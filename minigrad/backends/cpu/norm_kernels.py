@@ -282,7 +282,7 @@ def _dx_run_w(g, x, w, dx, q, k, hi, lo, rr, bx, c):
 
     LayerNorm's backward is not pipelined like the others: a loop that writes dx while it sums the
     next group and adds its dweight/dbias partials has three output streams that may alias g and
-    x, and LLVM does not vectorise it (4x slower here); split in two, it lost 10-15%.
+    x, and LLVM does not vectorise it (4x slower here); split in two, it lost 4-8%.
     """
     S = x.shape[3]
     for s in range(S):

@@ -86,8 +86,10 @@ KERNELS.update(
         "softmax_backward": "softmax_backward(g2, y2) -> dx = y (g - sum(g y))",
         "log_softmax_forward": "log_softmax_forward(x2) -> y",
         "log_softmax_backward": "log_softmax_backward(g2, y2) -> dx = g - exp(y) sum(g)",
-        "cross_entropy_forward": "cross_entropy_forward(x2, target, ignore_index, label_smoothing) -> (loss per row, logp)",
-        "cross_entropy_backward": "cross_entropy_backward(grad_rows, logp, target, ignore_index, label_smoothing) -> dx",
+        "cross_entropy_forward": "cross_entropy_forward(x2, target, ignore_index, label_smoothing) "
+        "-> (loss per row, logp)",
+        "cross_entropy_backward": "cross_entropy_backward(grad_rows, logp, target, ignore_index, label_smoothing) "
+        "-> dx",
         # Optimizer updates, in place on param and its state.
         "sgd_step": "sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first) -> None",
         "adam_step": "adam_step(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, "

@@ -7,9 +7,23 @@ loaded from the on-disk cache). ``import minigrad`` therefore compiles nothing.
 
 import importlib
 
-import numpy as xp  # noqa: F401  (the array namespace ops use as ctx.xp)
-
-device = "cpu"
+# Where arrays live and how they are made: NumPy, exactly as in the reference backend.
+from minigrad.backends.numpy import (  # noqa: F401
+    asarray,
+    device,
+    empty,
+    from_numpy,
+    full,
+    ones,
+    rand,
+    randint,
+    randn,
+    randperm,
+    synchronize,
+    to_numpy,
+    xp,
+    zeros,
+)
 
 # Every module of kernels. Each defines KERNELS (its public names) and warmup().
 KERNEL_MODULES = (

@@ -620,7 +620,7 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
         data = [d.tolist() if isinstance(d, Tensor) else d for d in data]
     dtype = dtypes.as_dtype(dtype) or _infer_dtype(data)
-    return _finish(np.array(data, dtype=dtype), device, requires_grad)
+    return _finish(dtypes.to_array(data, dtype), device, requires_grad)
 
 
 def _flat(data):
@@ -700,6 +700,8 @@ def randperm(n, device="cpu", generator=None):
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0 or not np.isfinite([start, end, step]).all() or (end - start) * step < 0:
+        raise RuntimeError(f"arange(): cannot go from {start} to {end} in steps of {step} (PyTorch refuses it too)")
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.default_float

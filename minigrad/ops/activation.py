@@ -24,7 +24,11 @@ A NaN input gives a NaN output and a NaN gradient.
 
 ``inplace=True`` (PyTorch's argument) writes into the input when no gradient is needed (inference,
 ``mg.no_grad()``); when autograd needs the graph, minigrad returns a new tensor instead (it has no
-in-place autograd), which is what ``x = relu(x, inplace=True)`` expects anyway.
+in-place autograd), which is what ``x = relu(x, inplace=True)`` expects anyway. A strided view (a
+slice, a transpose) is written through, so the tensor it views changes too, as in PyTorch. Read-only
+memory raises RuntimeError: an ``expand()``ed tensor (PyTorch refuses it too: several elements share
+one memory location) or a tensor made by ``from_numpy`` of a read-only array (which PyTorch would
+write anyway, after a warning: a deliberate difference).
 """
 
 import numbers
@@ -53,16 +57,27 @@ def _check_float(input, op):
         raise TypeError(f"{op}(): expected a floating-point tensor, got {input.dtype}; convert it with .float()")
 
 
-def _in_place(input, kernel, *params):
-    """Run ``kernel`` into ``input``'s own memory when autograd does not need the graph; else None."""
+def _in_place(input, kernel, name, *params):
+    """Run ``kernel`` into ``input``'s own memory when autograd does not need the graph; else None.
+
+    A contiguous input is written directly (``out=``); a strided view gets the result copied back
+    through the view."""
     if is_grad_enabled() and input.requires_grad:
         return None
     from minigrad.backends import backend_for
 
     array = input.array
-    if not (isinstance(array, np.ndarray) and array.flags.c_contiguous and array.flags.writeable):
-        return None
-    getattr(backend_for(input.device), kernel)(array, *params, out=array)
+    if not getattr(array.flags, "writeable", True):  # (CuPy arrays have no read-only flag)
+        raise RuntimeError(
+            f"{name}(inplace=True): the input of shape {tuple(input.shape)} is read-only: an expand()ed tensor "
+            "(several elements share one memory location) or a read-only NumPy array; clone() it first, or use "
+            "the out-of-place version"
+        )
+    forward = getattr(backend_for(input.device), kernel)
+    if array.flags.c_contiguous:
+        forward(array, *params, out=array)
+    else:
+        array[...] = forward(array, *params)
     input._version.value += 1
     return input
 
@@ -70,7 +85,7 @@ def _in_place(input, kernel, *params):
 def _unary(op_cls, kernel, input, name, *params, inplace=False):
     _check_float(input, name)
     if inplace:
-        done = _in_place(input, kernel, *params)
+        done = _in_place(input, kernel, name, *params)
         if done is not None:
             return done
     return op_cls.apply(input, *params)
@@ -192,8 +207,8 @@ def relu(input, inplace=False):
     manifold by a bad initialisation or a large update) outputs 0, receives zero gradient, and never
     updates again. A common remedy: initialise its bias to a small positive value (0.01).
     """
-    if isinstance(input, Tensor) and input.dtype.kind != "f":
-        return Tensor._wrap(np.maximum(input.array, 0), input.device)  # integers: no gradient
+    if isinstance(input, Tensor) and input.dtype.kind != "f":  # integers: no gradient
+        return input.clamp_(min=0) if inplace else Tensor._wrap(np.maximum(input.array, 0), input.device)
     return _unary(ReLU, "relu_forward", input, "relu", inplace=inplace)
 
 

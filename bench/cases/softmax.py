@@ -81,6 +81,5 @@ def _numpy(shape, op):
 
 def cases():
     for name, shape, op in ROWS:
-        yield Case(
-            name, minigrad=_framework("minigrad", shape, op), torch=_framework("torch", shape, op), numpy=_numpy(shape, op)
-        )
+        mg, th = _framework("minigrad", shape, op), _framework("torch", shape, op)
+        yield Case(name, minigrad=mg, torch=th, numpy=_numpy(shape, op))

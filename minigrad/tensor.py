@@ -596,11 +596,15 @@ def _infer_dtype(data):
     a = np.asarray(data)
     if a.dtype == np.bool_:
         return dtypes.bool_
-    if a.dtype.kind in "iu":
-        return dtypes.int64
+    if a.dtype.kind in "iu" or (a.dtype.kind in "fO" and a.size and all(_is_int(v) for v in _flat([data]))):
+        return dtypes.int64  # (NumPy makes [1, 2**63] float64 and [2**70] object: still ints, too big for int64)
     if a.dtype.kind == "f" or a.size == 0:
         return dtypes.default_float
     raise TypeError(f"cannot make a tensor from data of type {type(data).__name__} (NumPy dtype {a.dtype})")
+
+
+def _is_int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
 def _finish(array, device, requires_grad):
@@ -614,7 +618,10 @@ def _finish(array, device, requires_grad):
 
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
-    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor)."""
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor).
+
+    Integers that int64 cannot hold raise OverflowError (PyTorch too), uint64 arrays included
+    (PyTorch would make a torch.uint64 tensor; minigrad has no unsigned dtype)."""
     if isinstance(data, Tensor):
         data = data._host_array()
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):

@@ -410,6 +410,12 @@ def test_uint64_values_beyond_int64_are_refused():
         mg.tensor([2**64 - 1])
     with pytest.raises(OverflowError, match=r"tensor\(\): a value of .* does not fit in minigrad.int64"):
         mg.tensor(2**63, dtype=mg.int64)
+    for data in ([1, 2**63], [[2**70]], 2**64):  # NumPy would infer float64 or object
+        with pytest.raises((OverflowError, RuntimeError, ValueError)):  # "Overflow when unpacking long"
+            torch.tensor(data)
+        with pytest.raises(OverflowError, match=r"tensor\(\): a value of .* does not fit in minigrad.int64"):
+            mg.tensor(data)
+    assert mg.tensor([1, 2.5]).dtype == mg.float32 and mg.tensor([True, 2]).dtype == mg.int64
     small = np.array([0, 7, 2**63 - 1], np.uint64)
     assert mg.tensor(small).tolist() == torch.tensor(small.astype(np.int64)).tolist()
 
@@ -514,6 +520,15 @@ def test_batch_norm_eps_is_checked_like_torch(eps, training):
         return
     out = F.batch_norm(mg.tensor(x), mg.tensor(rm), mg.tensor(rv), training=training, eps=eps)
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_batch_norm_module_with_eps_zero_fails_when_it_trains_like_torch():
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    for lib, module in ((torch, torch.nn.BatchNorm1d(3, eps=0)), (mg, nn.BatchNorm1d(3, eps=0))):
+        with pytest.raises(ValueError, match="batch_norm eps must be positive during training, but got 0"):
+            module(lib.tensor(x))
+        module.eval()
+        module(lib.tensor(x))  # eps = 0 is allowed with the running statistics
 
 
 def test_standard_scaler_on_features_near_1e200():

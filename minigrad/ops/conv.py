@@ -107,9 +107,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (what deep learning calls convolution), PyTorch's arguments.
 
     input (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> output (N, F, Ho, Wo).
-    As in PyTorch, input, weight and bias share one dtype (no silent promotion), stride, dilation
-    and the kernel size are positive and padding is non-negative; a batch of 0 images gives an
-    empty output.
+    As in PyTorch, input, weight and bias share one dtype (no silent promotion; a TypeError where
+    PyTorch raises RuntimeError), stride, dilation and the kernel size are positive and padding is
+    non-negative (RuntimeError); a batch of 0 images gives an empty output.
     """
     if groups != 1:
         raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad yet")

@@ -2,7 +2,8 @@
 
 Each backward returns the gradient in the broadcast shape of the output; the autograd engine sums
 it back to each input's shape (``autograd.unbroadcast``). Python scalars follow PyTorch's
-promotion: ``float32_tensor * 2.0`` stays float32.
+promotion: ``float32_tensor * 2.0`` stays float32. A complex scalar (``t * 1j``) is a TypeError:
+minigrad has no complex dtype (PyTorch would return a complex tensor).
 """
 
 import numbers

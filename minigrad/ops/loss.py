@@ -149,7 +149,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
     As in PyTorch: a -inf logit (a masked class) has probability 0 and leaves the loss finite unless
     it is the target's class (then inf), or label_smoothing > 0 spreads weight onto it (inf); a target
-    outside [0, C) other than ignore_index raises IndexError."""
+    outside [0, C) other than ignore_index raises IndexError. The label-smoothing sum of log p runs in
+    float64, so rows near finfo.min keep a finite loss where PyTorch's float32 sum overflows to inf."""
     _check_reduction(reduction, "cross_entropy")
     if weight is not None:
         raise NotImplementedError("cross_entropy: class weights are not supported by minigrad yet")

@@ -219,7 +219,9 @@ def _correction(correction, unbiased):
 
 def var(input, dim=None, keepdim=False, *, correction=1, unbiased=None):
     """Variance over ``dim``, dividing by max(n - correction, 0) (correction=1: Bessel's unbiased
-    estimate); as in PyTorch, the variance of fewer than correction + 1 values is NaN (or inf)."""
+    estimate); as in PyTorch, the variance of fewer than correction + 1 values is NaN (or inf).
+    ``dim=[]`` means every dim, as in PyTorch, whose backward then divides by 0 (an inf gradient):
+    minigrad's gradient is the one of ``dim=None``."""
     return _spread_op(Var, "var", input, dim, keepdim, correction, unbiased)
 
 

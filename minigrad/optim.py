@@ -5,8 +5,6 @@ PyTorch from the same weights follow the same path. Each parameter is updated in
 kernel pass (``backends/cpu/optim_kernels.py``).
 """
 
-import numpy as np
-
 from minigrad.autograd import no_grad
 from minigrad.backends import backend_for
 
@@ -77,9 +75,10 @@ class SGD(Optimizer):
         for group, p in self._params_with_grad():
             state = self.state.setdefault(id(p), {})
             first = "momentum_buffer" not in state
+            backend = backend_for(p.device)
             if group["momentum"] != 0 and first:
-                state["momentum_buffer"] = np.empty_like(p.array)
-            backend_for(p.device).sgd_step(
+                state["momentum_buffer"] = backend.empty(p.shape, p.dtype)  # the kernel's first step fills it
+            backend.sgd_step(
                 p.array,
                 p.grad.array,
                 state.get("momentum_buffer"),
@@ -114,15 +113,16 @@ class Adam(Optimizer):
     def step(self):
         for group, p in self._params_with_grad():
             state = self.state.setdefault(id(p), {})
+            backend = backend_for(p.device)  # the state lives on the parameter's device
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_avg_sq"] = np.zeros_like(p.array)
+                state["exp_avg"] = backend.zeros(p.shape, p.dtype)
+                state["exp_avg_sq"] = backend.zeros(p.shape, p.dtype)
                 if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.array)
+                    state["max_exp_avg_sq"] = backend.zeros(p.shape, p.dtype)
             state["step"] += 1
             beta1, beta2 = group["betas"]
-            backend_for(p.device).adam_step(
+            backend.adam_step(
                 p.array,
                 p.grad.array,
                 state["exp_avg"],

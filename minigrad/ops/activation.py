@@ -29,8 +29,6 @@ in-place autograd), which is what ``x = relu(x, inplace=True)`` expects anyway.
 
 import numbers
 
-import numpy as np
-
 from minigrad.autograd import Op, is_grad_enabled
 from minigrad.tensor import Tensor
 
@@ -53,24 +51,23 @@ def _check_float(input, op):
         raise TypeError(f"{op}(): expected a floating-point tensor, got {input.dtype}; convert it with .float()")
 
 
-def _in_place(input, kernel, *params):
-    """Run ``kernel`` into ``input``'s own memory when autograd does not need the graph; else None."""
+def _in_place(input, op_cls, *params):
+    """Run the forward kernel into ``input``'s own memory when autograd does not need the graph; else None."""
     if is_grad_enabled() and input.requires_grad:
         return None
-    from minigrad.backends import backend_for
-
     array = input.array
-    if not (isinstance(array, np.ndarray) and array.flags.c_contiguous and array.flags.writeable):
+    if not (array.flags.c_contiguous and getattr(array.flags, "writeable", True)):
         return None
-    getattr(backend_for(input.device), kernel)(array, *params, out=array)
+    forward_kernel, _ = op_cls.kernels(input._backend())
+    forward_kernel(array, *params, out=array)
     input._version.value += 1
     return input
 
 
-def _unary(op_cls, kernel, input, name, *params, inplace=False):
+def _unary(op_cls, input, name, *params, inplace=False):
     _check_float(input, name)
     if inplace:
-        done = _in_place(input, kernel, *params)
+        done = _in_place(input, op_cls, *params)
         if done is not None:
             return done
     return op_cls.apply(input, *params)
@@ -79,23 +76,27 @@ def _unary(op_cls, kernel, input, name, *params, inplace=False):
 class _FromInput(Op):
     """An activation whose backward recomputes f'(x) from the saved input x.
 
-    Subclasses name their kernels: ``<kernel>_forward(x, *params)`` and
-    ``<kernel>_backward(grad, x, *params)`` of the backend.
+    Subclasses name their pair of backend kernels: ``kernels(backend)`` returns
+    ``(backend.<name>_forward, backend.<name>_backward)``, called as ``forward(x, *params)`` and
+    ``backward(grad, x, *params)``.
     """
 
-    kernel = None
+    @staticmethod
+    def kernels(backend):
+        raise NotImplementedError
 
     @classmethod
     def forward(cls, ctx, x, *params):
         ctx.save_for_backward(x)
         ctx.params = params
-        return getattr(ctx.backend, cls.kernel + "_forward")(x, *params)
+        forward_kernel, _ = cls.kernels(ctx.backend)
+        return forward_kernel(x, *params)
 
     @classmethod
     def backward(cls, ctx, grad):
         (x,) = ctx.saved_tensors
-        gx = getattr(ctx.backend, cls.kernel + "_backward")(grad, x, *ctx.params)
-        return (gx,) + (None,) * len(ctx.params)
+        _, backward_kernel = cls.kernels(ctx.backend)
+        return (backward_kernel(grad, x, *ctx.params),) + (None,) * len(ctx.params)
 
 
 # ================================================================================================
@@ -176,7 +177,7 @@ def tanh(input):
 class ReLU(_FromInput):
     """y = max(0, x);  dy/dx = 1 for x > 0, 0 for x <= 0."""
 
-    kernel = "relu"
+    kernels = staticmethod(lambda b: (b.relu_forward, b.relu_backward))
 
 
 def relu(input, inplace=False):
@@ -193,8 +194,8 @@ def relu(input, inplace=False):
     updates again. A common remedy: initialise its bias to a small positive value (0.01).
     """
     if isinstance(input, Tensor) and input.dtype.kind != "f":
-        return Tensor._wrap(np.maximum(input.array, 0), input.device)  # integers: no gradient
-    return _unary(ReLU, "relu_forward", input, "relu", inplace=inplace)
+        return Tensor._wrap(input._backend().xp.maximum(input.array, 0), input.device)  # integers: no gradient
+    return _unary(ReLU, input, "relu", inplace=inplace)
 
 
 def relu_(input):
@@ -205,7 +206,7 @@ def relu_(input):
 class LeakyReLU(_FromInput):
     """y = x for x > 0, slope * x otherwise;  dy/dx = 1 or slope."""
 
-    kernel = "leaky_relu"
+    kernels = staticmethod(lambda b: (b.leaky_relu_forward, b.leaky_relu_backward))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -218,7 +219,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     The lecture (slide 12): the small slope for x < 0 keeps a gradient flowing, so the unit cannot
     die. PReLU learns the slope instead of fixing it.
     """
-    return _unary(LeakyReLU, "leaky_relu_forward", input, "leaky_relu", float(negative_slope), inplace=inplace)
+    return _unary(LeakyReLU, input, "leaky_relu", float(negative_slope), inplace=inplace)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -274,7 +275,7 @@ def prelu(input, weight):
 class ELU(_FromInput):
     """y = x for x > 0, alpha (e^x - 1) otherwise;  dy/dx = 1 or alpha e^x."""
 
-    kernel = "elu"
+    kernels = staticmethod(lambda b: (b.elu_forward, b.elu_backward))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -287,7 +288,7 @@ def elu(input, alpha=1.0, inplace=False):
     The lecture (slide 13): all the benefits of ReLU, outputs closer to zero mean, no dying; but
     it needs exp(). Computed through expm1, exact near 0 (e^x - 1 would round to 0 for x = -1e-8).
     """
-    return _unary(ELU, "elu_forward", input, "elu", float(alpha), inplace=inplace)
+    return _unary(ELU, input, "elu", float(alpha), inplace=inplace)
 
 
 def elu_(input, alpha=1.0):
@@ -298,7 +299,7 @@ def elu_(input, alpha=1.0):
 class SELU(_FromInput):
     """y = scale * elu(x, alpha) with fixed constants;  dy/dx = scale or scale alpha e^x."""
 
-    kernel = "selu"
+    kernels = staticmethod(lambda b: (b.selu_forward, b.selu_backward))
 
 
 def selu(input, inplace=False):
@@ -311,7 +312,7 @@ def selu(input, inplace=False):
       ("self-normalising"), with LeCun-normal weights (gain 3/4 in ``init.calculate_gain``)
     - saturates for x -> -inf (to -1.758); linear (slope 1.05) for x > 0
     """
-    return _unary(SELU, "selu_forward", input, "selu", inplace=inplace)
+    return _unary(SELU, input, "selu", inplace=inplace)
 
 
 def selu_(input):
@@ -322,7 +323,7 @@ def selu_(input):
 class CELU(_FromInput):
     """y = x for x > 0, alpha (e^(x/alpha) - 1) otherwise;  dy/dx = 1 or e^(x/alpha)."""
 
-    kernel = "celu"
+    kernels = staticmethod(lambda b: (b.celu_forward, b.celu_backward))
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -335,7 +336,7 @@ def celu(input, alpha=1.0, inplace=False):
     """
     if float(alpha) == 0.0:
         raise ValueError("celu(): alpha cannot be 0 (it divides x)")
-    return _unary(CELU, "celu_forward", input, "celu", float(alpha), inplace=inplace)
+    return _unary(CELU, input, "celu", float(alpha), inplace=inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -346,7 +347,7 @@ def celu_(input, alpha=1.0):
 class Hardtanh(_FromInput):
     """y = clip(x, min_val, max_val);  dy/dx = 1 strictly inside, 0 outside and at both ends."""
 
-    kernel = "hardtanh"
+    kernels = staticmethod(lambda b: (b.hardtanh_forward, b.hardtanh_backward))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -358,7 +359,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """
     if float(min_val) > float(max_val):
         raise ValueError(f"hardtanh(): min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    return _unary(Hardtanh, "hardtanh_forward", input, "hardtanh", float(min_val), float(max_val), inplace=inplace)
+    return _unary(Hardtanh, input, "hardtanh", float(min_val), float(max_val), inplace=inplace)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -369,7 +370,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 class ReLU6(_FromInput):
     """y = min(max(0, x), 6);  dy/dx = 1 for 0 < x < 6, else 0."""
 
-    kernel = "relu6"
+    kernels = staticmethod(lambda b: (b.relu6_forward, b.relu6_backward))
 
 
 def relu6(input, inplace=False):
@@ -382,7 +383,7 @@ def relu6(input, inplace=False):
     The lecture (slide 18, newer activations): ReLU capped at 6, from MobileNet: a bounded output
     range keeps low-precision (fixed-point) inference accurate.
     """
-    return _unary(ReLU6, "relu6_forward", input, "relu6", inplace=inplace)
+    return _unary(ReLU6, input, "relu6", inplace=inplace)
 
 
 # ================================================================================================
@@ -393,7 +394,7 @@ def relu6(input, inplace=False):
 class SiLU(_FromInput):
     """y = x sigma(x);  dy/dx = s (1 + x (1 - s)), s = sigma(x)."""
 
-    kernel = "silu"
+    kernels = staticmethod(lambda b: (b.silu_forward, b.silu_backward))
 
 
 def silu(input, inplace=False):
@@ -403,7 +404,7 @@ def silu(input, inplace=False):
     - range [-0.2785, inf) (minimum at x = -1.2785); not zero-centred, but negative outputs exist
     - smooth and non-monotonic; saturates to 0 for x -> -inf, linear for x -> inf
     """
-    return _unary(SiLU, "silu_forward", input, "silu", inplace=inplace)
+    return _unary(SiLU, input, "silu", inplace=inplace)
 
 
 class Swish(Op):
@@ -453,7 +454,7 @@ def swish(input, beta=1.0):
 class Mish(_FromInput):
     """y = x tanh(softplus(x));  dy/dx = tanh(sp) + x sigma(x) sech^2(sp)."""
 
-    kernel = "mish"
+    kernels = staticmethod(lambda b: (b.mish_forward, b.mish_backward))
 
 
 def mish(input, inplace=False):
@@ -466,13 +467,13 @@ def mish(input, inplace=False):
     The lecture (slide 18): one of the newer activations. Computed with a single exp:
     tanh(ln(1 + e)) = n / (n + 2) with n = e (e + 2), e = e^x, and x itself above 20.
     """
-    return _unary(Mish, "mish_forward", input, "mish", inplace=inplace)
+    return _unary(Mish, input, "mish", inplace=inplace)
 
 
 class GELU(_FromInput):
     """y = x Phi(x) (or its tanh approximation);  dy/dx = Phi(x) + x phi(x)."""
 
-    kernel = "gelu"
+    kernels = staticmethod(lambda b: (b.gelu_forward, b.gelu_backward))
 
 
 def gelu(input, approximate="none"):
@@ -491,13 +492,13 @@ def gelu(input, approximate="none"):
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _unary(GELU, "gelu_forward", input, "gelu", approximate)
+    return _unary(GELU, input, "gelu", approximate)
 
 
 class Softplus(_FromInput):
     """y = log(1 + e^(beta x)) / beta (x above the threshold);  dy/dx = sigma(beta x) (1 above)."""
 
-    kernel = "softplus"
+    kernels = staticmethod(lambda b: (b.softplus_forward, b.softplus_backward))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -512,7 +513,7 @@ def softplus(input, beta=1.0, threshold=20.0):
     """
     if float(beta) == 0.0:
         raise ValueError("softplus(): beta cannot be 0")
-    return _unary(Softplus, "softplus_forward", input, "softplus", float(beta), float(threshold))
+    return _unary(Softplus, input, "softplus", float(beta), float(threshold))
 
 
 # ================================================================================================
@@ -523,7 +524,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 class Softsign(_FromInput):
     """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)^2."""
 
-    kernel = "softsign"
+    kernels = staticmethod(lambda b: (b.softsign_forward, b.softsign_backward))
 
 
 def softsign(input):
@@ -533,13 +534,13 @@ def softsign(input):
     - range (-1, 1); zero-centred
     - saturates, but slowly: softsign'(10) = 0.0083 where tanh'(10) = 8.2e-9
     """
-    return _unary(Softsign, "softsign_forward", input, "softsign")
+    return _unary(Softsign, input, "softsign")
 
 
 class Hardsigmoid(_FromInput):
     """y = relu6(x + 3) / 6;  dy/dx = 1/6 for -3 < x < 3, else 0."""
 
-    kernel = "hardsigmoid"
+    kernels = staticmethod(lambda b: (b.hardsigmoid_forward, b.hardsigmoid_backward))
 
 
 def hardsigmoid(input, inplace=False):
@@ -550,13 +551,13 @@ def hardsigmoid(input, inplace=False):
 
     A cheap sigmoid without exp (MobileNetV3).
     """
-    return _unary(Hardsigmoid, "hardsigmoid_forward", input, "hardsigmoid", inplace=inplace)
+    return _unary(Hardsigmoid, input, "hardsigmoid", inplace=inplace)
 
 
 class Hardswish(_FromInput):
     """y = x relu6(x + 3) / 6;  dy/dx = 0 (x <= -3), x/3 + 1/2 (-3 < x < 3), 1 (x >= 3)."""
 
-    kernel = "hardswish"
+    kernels = staticmethod(lambda b: (b.hardswish_forward, b.hardswish_backward))
 
 
 def hardswish(input, inplace=False):
@@ -566,7 +567,7 @@ def hardswish(input, inplace=False):
       kinks: 0 at -3, 1 at 3)
     - range [-0.375, inf); not zero-centred; flat (zero gradient) below -3, linear above 3
     """
-    return _unary(Hardswish, "hardswish_forward", input, "hardswish", inplace=inplace)
+    return _unary(Hardswish, input, "hardswish", inplace=inplace)
 
 
 # ================================================================================================

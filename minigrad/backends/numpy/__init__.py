@@ -58,5 +58,13 @@ def randperm(gen, n):
     return gen.permutation(n).astype(np.int64)
 
 
+def index_add(out, index, values):
+    np.add.at(out, index, values)
+
+
 def synchronize():
     pass
+
+
+def quiet():
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore")

@@ -19,48 +19,20 @@ from minigrad.backends.cuda.compiler import SIMULATOR, cuda, xp
 device = "cuda"
 
 
-def from_numpy(a):
-    return xp.asarray(a)
+# Where arrays live and how they are made: CuPy (NumPy under the simulator).
+from_numpy = lambda a: xp.asarray(a)  # a host copy goes to the device
+to_numpy = lambda a: a if SIMULATOR else xp.asnumpy(a)  # and comes back
+asarray = lambda value, dtype=None: xp.asarray(value, dtype=dtype)
+empty = lambda shape, dtype: xp.empty(shape, dtype)
+zeros = lambda shape, dtype: xp.zeros(shape, dtype)
+ones = lambda shape, dtype: xp.ones(shape, dtype)
+full = lambda shape, value, dtype: xp.full(shape, value, dtype)
 
-
-def to_numpy(a):
-    return a if SIMULATOR else xp.asnumpy(a)
-
-
-def asarray(value, dtype=None):
-    return xp.asarray(value, dtype=dtype)
-
-
-def empty(shape, dtype):
-    return xp.empty(shape, dtype)
-
-
-def zeros(shape, dtype):
-    return xp.zeros(shape, dtype)
-
-
-def ones(shape, dtype):
-    return xp.ones(shape, dtype)
-
-
-def full(shape, value, dtype):
-    return xp.full(shape, value, dtype)
-
-
-def rand(gen, shape, dtype):
-    return xp.asarray(gen.random(shape, dtype=dtype))
-
-
-def randn(gen, shape, dtype):
-    return xp.asarray(gen.standard_normal(shape, dtype=dtype))
-
-
-def randint(gen, low, high, shape):
-    return xp.asarray(gen.integers(low, high, size=shape, dtype=np.int64))
-
-
-def randperm(gen, n):
-    return xp.asarray(gen.permutation(n).astype(np.int64))
+# Random draws: from the contract's NumPy Generator (one stream per seed on every device), copied over.
+rand = lambda gen, shape, dtype: xp.asarray(gen.random(shape, dtype=dtype))
+randn = lambda gen, shape, dtype: xp.asarray(gen.standard_normal(shape, dtype=dtype))
+randint = lambda gen, low, high, shape: xp.asarray(gen.integers(low, high, size=shape, dtype=np.int64))
+randperm = lambda gen, n: xp.asarray(gen.permutation(n).astype(np.int64))
 
 
 def synchronize():

@@ -257,38 +257,34 @@ def _map_grad(k, g, x, *params):
     return out
 
 
-# fmt: off
-def sigmoid_forward(x, out=None): return _map(_sigmoid[0], x, out=out)
-def sigmoid_backward(g, y): return _map_grad(_sigmoid[1], g, y)
-def tanh_forward(x, out=None): return _map(_tanh[0], x, out=out)
-def tanh_backward(g, y): return _map_grad(_tanh[1], g, y)
-def relu_forward(x, out=None): return _map(_relu[0], x, out=out)
-def relu_backward(g, x): return _map_grad(_relu[1], g, x)
-def relu6_forward(x, out=None): return _map(_hardtanh[0], x, 0.0, 6.0, out=out)
-def relu6_backward(g, x): return _map_grad(_hardtanh[1], g, x, 0.0, 6.0)
-def leaky_relu_forward(x, negative_slope, out=None): return _map(_leaky[0], x, negative_slope, out=out)
-def leaky_relu_backward(g, x, negative_slope): return _map_grad(_leaky[1], g, x, negative_slope)
-def elu_forward(x, alpha, out=None): return _map(_elu[0], x, alpha, out=out)
-def elu_backward(g, x, alpha): return _map_grad(_elu[1], g, x, alpha)
-def selu_forward(x, out=None): return _map(_selu[0], x, out=out)
-def selu_backward(g, x): return _map_grad(_selu[1], g, x)
-def celu_forward(x, alpha, out=None): return _map(_celu[0], x, alpha, out=out)
-def celu_backward(g, x, alpha): return _map_grad(_celu[1], g, x, alpha)
-def hardtanh_forward(x, min_val, max_val, out=None): return _map(_hardtanh[0], x, min_val, max_val, out=out)
-def hardtanh_backward(g, x, min_val, max_val): return _map_grad(_hardtanh[1], g, x, min_val, max_val)
-def silu_forward(x, out=None): return _map(_silu[0], x, out=out)
-def silu_backward(g, x): return _map_grad(_silu[1], g, x)
-def mish_forward(x, out=None): return _map(_mish[0], x, out=out)
-def mish_backward(g, x): return _map_grad(_mish[1], g, x)
-def softsign_forward(x, out=None): return _map(_softsign[0], x, out=out)
-def softsign_backward(g, x): return _map_grad(_softsign[1], g, x)
-def hardsigmoid_forward(x, out=None): return _map(_hardsigmoid[0], x, out=out)
-def hardsigmoid_backward(g, x): return _map_grad(_hardsigmoid[1], g, x)
-def hardswish_forward(x, out=None): return _map(_hardswish[0], x, out=out)
-def hardswish_backward(g, x): return _map_grad(_hardswish[1], g, x)
-def softplus_forward(x, beta, threshold, out=None): return _map(_softplus[0], x, beta, threshold, out=out)
-def softplus_backward(g, x, beta, threshold): return _map_grad(_softplus[1], g, x, beta, threshold)
-# fmt: on
+def _wrappers(pair, *fixed):
+    """The (forward, backward) functions of an elementwise activation: forward(x, *params, out=None)
+    and backward(g, x, *params), the contract's signatures; ``fixed`` parameters come first."""
+
+    def forward(x, *params, out=None):
+        return _map(pair[0], x, *fixed, *params, out=out)
+
+    def backward(g, x, *params):
+        return _map_grad(pair[1], g, x, *fixed, *params)
+
+    return forward, backward
+
+
+sigmoid_forward, sigmoid_backward = _wrappers(_sigmoid)  # backward(g, y): from the output
+tanh_forward, tanh_backward = _wrappers(_tanh)  # backward(g, y): from the output
+relu_forward, relu_backward = _wrappers(_relu)
+relu6_forward, relu6_backward = _wrappers(_hardtanh, 0.0, 6.0)
+leaky_relu_forward, leaky_relu_backward = _wrappers(_leaky)  # (x, negative_slope)
+elu_forward, elu_backward = _wrappers(_elu)  # (x, alpha)
+selu_forward, selu_backward = _wrappers(_selu)
+celu_forward, celu_backward = _wrappers(_celu)  # (x, alpha)
+hardtanh_forward, hardtanh_backward = _wrappers(_hardtanh)  # (x, min_val, max_val)
+silu_forward, silu_backward = _wrappers(_silu)
+mish_forward, mish_backward = _wrappers(_mish)
+softsign_forward, softsign_backward = _wrappers(_softsign)
+hardsigmoid_forward, hardsigmoid_backward = _wrappers(_hardsigmoid)
+hardswish_forward, hardswish_backward = _wrappers(_hardswish)
+softplus_forward, softplus_backward = _wrappers(_softplus)  # (x, beta, threshold)
 
 
 def _gelu_pair(approximate):

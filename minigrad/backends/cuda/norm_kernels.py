@@ -167,15 +167,21 @@ def _forward_fused(x, w, b, eps, center, y, stats):
     _normalise(x, w, b, y, q, 0, runs, mean, rstd)
 
 
+@device
+def _block_chunk(x, chunks):
+    """(q, c, lo, hi): this block is chunk c of group q, runs [lo, hi)."""
+    q = cuda.blockIdx.x // chunks
+    c = cuda.blockIdx.x % chunks
+    lo, hi = chunk(x.shape[0] * x.shape[3], chunks, c)
+    return q, c, lo, hi
+
+
 @kernel
 def _forward_sums(x, center, partial):
     """Pass 1 of 2: partial[q, c] = the shifted sums of chunk c of group q."""
     buf1 = cuda.shared.array(THREADS, partial.dtype)
     buf2 = cuda.shared.array(THREADS, partial.dtype)
-    chunks = partial.shape[1]
-    q = cuda.blockIdx.x // chunks
-    c = cuda.blockIdx.x % chunks
-    lo, hi = chunk(x.shape[0] * x.shape[3], chunks, c)
+    q, c, lo, hi = _block_chunk(x, partial.shape[1])
     s1, s2 = _shifted_sums(x, q, lo, hi, _shift(x, q, center))
     s1 = block_reduce(buf1, s1, False)
     s2 = block_reduce(buf2, s2, False)
@@ -188,8 +194,7 @@ def _forward_sums(x, center, partial):
 def _forward_normalise(x, w, b, eps, center, partial, y, stats):
     """Pass 2 of 2: the group's statistics from its chunks' sums, then y of chunk c."""
     chunks = partial.shape[1]
-    q = cuda.blockIdx.x // chunks
-    c = cuda.blockIdx.x % chunks
+    q, c, lo, hi = _block_chunk(x, chunks)
     s1 = 0.0
     s2 = 0.0
     for i in range(chunks):
@@ -200,15 +205,13 @@ def _forward_normalise(x, w, b, eps, center, partial, y, stats):
         stats[0, q] = mean
         stats[1, q] = var
         stats[2, q] = rstd
-    lo, hi = chunk(x.shape[0] * x.shape[3], chunks, c)
     _normalise(x, w, b, y, q, lo, hi, mean, rstd)
 
 
 @kernel
 def _apply(x, w, b, mean, rstd, chunks, y):
     """y with given statistics (eval-mode BatchNorm, InstanceNorm)."""
-    q = cuda.blockIdx.x // chunks
-    lo, hi = chunk(x.shape[0] * x.shape[3], chunks, cuda.blockIdx.x % chunks)
+    q, _, lo, hi = _block_chunk(x, chunks)
     _normalise(x, w, b, y, q, lo, hi, mean[q], rstd[q])
 
 
@@ -217,19 +220,14 @@ def _backward_sums(g, x, w, mean, sums):
     """sums[q, c, k] of chunk c of group q (pass 1 of 2, or the whole backward without dx)."""
     buf1 = cuda.shared.array(THREADS, sums.dtype)
     buf2 = cuda.shared.array(THREADS, sums.dtype)
-    chunks = sums.shape[1]
-    q = cuda.blockIdx.x // chunks
-    c = cuda.blockIdx.x % chunks
-    lo, hi = chunk(x.shape[0] * x.shape[3], chunks, c)
+    q, c, lo, hi = _block_chunk(x, sums.shape[1])
     _grad_sums(g, x, w, q, lo, hi, cast(x, mean[q]), sums, c, buf1, buf2)
 
 
 @kernel
 def _backward_dx(g, x, w, mean, rstd, center, batch_stats, sums, dx):
     """Pass 2 of 2: dx of chunk c of group q from the sums of all the group's chunks."""
-    chunks = sums.shape[1]
-    q = cuda.blockIdx.x // chunks
-    lo, hi = chunk(x.shape[0] * x.shape[3], chunks, cuda.blockIdx.x % chunks)
+    q, _, lo, hi = _block_chunk(x, sums.shape[1])
     _dx(g, x, w, mean, rstd, center, batch_stats, sums, dx, q, lo, hi)
 
 

@@ -13,19 +13,13 @@ PyTorch does on a GPU (where float64 runs at a fraction of float32's speed on mo
 import math
 
 import numpy as np
-from numba import float32, float64, int64
+from numba import boolean, float32, float64, int64
 
 from minigrad.backends.cuda.blocks import THREADS, block_reduce, cast, threads_for
 from minigrad.backends.cuda.compiler import contiguous, cuda, device, kernel, xp
 
-KERNELS = (
-    "log_softmax_forward",
-    "log_softmax_backward",
-    "softmax_forward",
-    "softmax_backward",
-    "cross_entropy_forward",
-    "cross_entropy_backward",
-)
+KERNELS = ("log_softmax_forward", "log_softmax_backward", "softmax_forward", "softmax_backward",
+           "cross_entropy_forward", "cross_entropy_backward")  # fmt: skip
 
 
 @device
@@ -67,29 +61,16 @@ def _softmax(x, out):
 
 
 @kernel
-def _log_softmax_backward(g, y, out):
-    """dx_j = g_j - softmax_j * sum_k g_k."""
+def _backward(g, y, log, out):
+    """log_softmax: dx_j = g_j - exp(y_j) sum_k g_k;  softmax: dx_j = y_j (g_j - sum_k g_k y_k)."""
     buf = cuda.shared.array(THREADS, y.dtype)
     i = cuda.blockIdx.x
     s = cast(y, 0.0)
     for j in range(cuda.threadIdx.x, y.shape[1], cuda.blockDim.x):
-        s += g[i, j]
+        s += g[i, j] if log else g[i, j] * y[i, j]
     s = _row_sum(buf, s)
     for j in range(cuda.threadIdx.x, y.shape[1], cuda.blockDim.x):
-        out[i, j] = g[i, j] - math.exp(y[i, j]) * s
-
-
-@kernel
-def _softmax_backward(g, y, out):
-    """dx_j = y_j (g_j - sum_k g_k y_k)."""
-    buf = cuda.shared.array(THREADS, y.dtype)
-    i = cuda.blockIdx.x
-    s = cast(y, 0.0)
-    for j in range(cuda.threadIdx.x, y.shape[1], cuda.blockDim.x):
-        s += g[i, j] * y[i, j]
-    s = _row_sum(buf, s)
-    for j in range(cuda.threadIdx.x, y.shape[1], cuda.blockDim.x):
-        out[i, j] = y[i, j] * (g[i, j] - s)
+        out[i, j] = g[i, j] - math.exp(y[i, j]) * s if log else y[i, j] * (g[i, j] - s)
 
 
 @kernel
@@ -181,14 +162,14 @@ def softmax_forward(x):
 def log_softmax_backward(grad, y):
     y = _rows(y, "log_softmax backward")
     out = xp.empty_like(y)
-    _launch(_log_softmax_backward, y, _like(grad, y, "log_softmax backward"), y, out)
+    _launch(_backward, y, _like(grad, y, "log_softmax backward"), y, True, out)
     return out
 
 
 def softmax_backward(grad, y):
     y = _rows(y, "softmax backward")
     out = xp.empty_like(y)
-    _launch(_softmax_backward, y, _like(grad, y, "softmax backward"), y, out)
+    _launch(_backward, y, _like(grad, y, "softmax backward"), y, False, out)
     return out
 
 
@@ -225,8 +206,7 @@ def ptx_signatures(dtype):
     return [
         ("log_softmax", _log_softmax, (m, m)),
         ("softmax", _softmax, (m, m)),
-        ("log_softmax_backward", _log_softmax_backward, (m, m, m)),
-        ("softmax_backward", _softmax_backward, (m, m, m)),
+        ("softmax_backward", _backward, (m, m, boolean, m)),
         ("cross_entropy", _cross_entropy, (m, t, int64, T, m, v)),
         ("cross_entropy_backward", _cross_entropy_backward, (v, m, t, int64, T, m)),
     ]

@@ -110,6 +110,22 @@ else:
     except ImportError:
         xp = _Missing()
 
+
+def scatter_add(out, index, values):
+    """out[index] += values, adding where an index repeats (cupyx.scatter_add; np.add.at simulated)."""
+    if SIMULATOR:
+        np.add.at(out, index, values)
+    else:
+        import cupyx
+
+        cupyx.scatter_add(out, index, values)
+
+
+def quiet():
+    """No floating-point warnings for IEEE results: NumPy's errstate under the simulator (CuPy never warns)."""
+    return np.errstate(divide="ignore", invalid="ignore", over="ignore") if SIMULATOR else contextlib.nullcontext()
+
+
 THREADS = 8 if SIMULATOR else 256
 MAX_BLOCKS = 4 if SIMULATOR else 4096
 

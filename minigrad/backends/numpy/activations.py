@@ -46,6 +46,11 @@ def _neg(x):
     return np.minimum(x, 0)
 
 
+def _softplus(z):
+    """log(1 + e^z) = max(z, 0) + log(1 + e^-|z|): e^z is never taken of a large z."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
 def _sigmoid(x):
     """1 / (1 + e^-x) = e^x / (1 + e^x), whichever exponentiates -|x|: sigmoid(-1000) = 0, no overflow."""
     e = np.exp(-np.abs(x))
@@ -214,19 +219,19 @@ def swish_backward(g, x, beta, need_beta_grad=False):
 
 def mish_forward(x, out=None):
     """x tanh(softplus(x)), softplus(x) = log(1 + e^x)."""
-    return _result(x * np.tanh(np.logaddexp(0, x)), x, out)
+    return _result(x * np.tanh(_softplus(x)), x, out)
 
 
 def mish_backward(g, x):
     """t + x sigmoid(x) (1 - t^2), t = tanh(softplus(x)); 1 above x = 20, where t = 1 (and at x = inf)."""
-    t = np.tanh(np.logaddexp(0, x))
+    t = np.tanh(_softplus(x))
     return _chain(g, x, np.where(x > 20, 1, t + x * _sigmoid(x) * (1 - t * t)))
 
 
 def softplus_forward(x, beta, threshold, out=None):
     """log(1 + e^(beta x)) / beta; x itself where beta x > threshold."""
     bx = x.dtype.type(beta) * x
-    return _result(np.where(bx > threshold, x, np.logaddexp(0, bx) / x.dtype.type(beta)), x, out)
+    return _result(np.where(bx > threshold, x, _softplus(bx) / x.dtype.type(beta)), x, out)
 
 
 def softplus_backward(g, x, beta, threshold):

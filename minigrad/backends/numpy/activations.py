@@ -6,8 +6,9 @@ side (relu'(0) = 0, leaky_relu'(0) = slope, relu6'(6) = 0 ...), and a NaN input 
 and a NaN gradient. Sigmoid and tanh are differentiated from their output y. ``out=`` names an
 array to write the result into (the in-place variants ``relu_`` ... pass x itself).
 
-Two rewrites keep large inputs finite without changing the value: sigmoid is computed from
-e^-|x| (never e^+x), and e^x - 1 on the negative side only (``_neg``).
+Three rewrites keep large inputs finite without changing the value: sigmoid is computed from
+e^-|x| (never e^+x), softplus as max(z, 0) + log(1 + e^-|z|), and e^x - 1 of ELU and CELU on the
+negative side only (``_neg``).
 """
 
 import math

@@ -10,14 +10,7 @@ Computed in float64 and rounded to x's dtype once, as the CPU kernels do.
 
 import numpy as np
 
-__all__ = [
-    "log_softmax_forward",
-    "log_softmax_backward",
-    "softmax_forward",
-    "softmax_backward",
-    "cross_entropy_forward",
-    "cross_entropy_backward",
-]
+__all__ = [f"{name}_{way}" for name in ("softmax", "log_softmax", "cross_entropy") for way in ("forward", "backward")]
 
 
 def _log_softmax(x2):

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 from minigrad import autograd, cuda, dtypes, optim  # noqa: F401
 from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.backends import get_backend, set_backend
 from minigrad.backends.cpu.threads import get_num_threads, set_num_threads, threading_layer
 from minigrad.dtypes import bool_, double, float32, float64, int64, long
 from minigrad.gradcheck import gradcheck

@@ -59,6 +59,7 @@ class SGD(Optimizer):
     buf = momentum * buf + (1 - dampening) * d  (later steps)
     d = d + momentum * buf  if nesterov  else  buf
     p = p - lr * d
+    Reference: ``minigrad/backends/numpy/optim.py`` (sgd_step).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
@@ -98,6 +99,7 @@ class Adam(Optimizer):
     g = grad + weight_decay * p            (Adam's L2 penalty; AdamW decays p directly instead)
     m = beta1 m + (1 - beta1) g            v = beta2 v + (1 - beta2) g^2
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    Reference: ``minigrad/backends/numpy/optim.py`` (adam_step).
     """
 
     decoupled = False

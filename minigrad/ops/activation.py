@@ -133,6 +133,7 @@ def sigmoid(input):
     between layers.
 
     Computed from e^-|x| (never e^+x), so sigmoid(-1000) = 0 and sigmoid(1000) = 1, no overflow.
+    Reference: ``minigrad/backends/numpy/activations.py`` (sigmoid_forward, sigmoid_backward).
     """
     _check_float(input, "sigmoid")
     return Sigmoid.apply(input)
@@ -164,6 +165,7 @@ def tanh(input):
     saturates and kills gradients. In a deep tanh network with too-small weights the activations
     shrink to 0 layer after layer; with too-large ones every unit saturates at +-1 (slides 26-27):
     the motivation for Xavier initialisation.
+    Reference: ``minigrad/backends/numpy/activations.py`` (tanh_forward, tanh_backward).
     """
     _check_float(input, "tanh")
     return Tanh.apply(input)
@@ -192,6 +194,7 @@ def relu(input, inplace=False):
     the **dead ReLU**: a unit whose pre-activation is negative for every input (knocked off the data
     manifold by a bad initialisation or a large update) outputs 0, receives zero gradient, and never
     updates again. A common remedy: initialise its bias to a small positive value (0.01).
+    Reference: ``minigrad/backends/numpy/activations.py`` (relu_forward, relu_backward).
     """
     if isinstance(input, Tensor) and input.dtype.kind != "f":
         return Tensor._wrap(input._backend().xp.maximum(input.array, 0), input.device)  # integers: no gradient
@@ -218,6 +221,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
     The lecture (slide 12): the small slope for x < 0 keeps a gradient flowing, so the unit cannot
     die. PReLU learns the slope instead of fixing it.
+    Reference: ``minigrad/backends/numpy/activations.py`` (leaky_relu_forward, leaky_relu_backward).
     """
     return _unary(LeakyReLU, input, "leaky_relu", float(negative_slope), inplace=inplace)
 
@@ -257,6 +261,7 @@ def prelu(input, weight):
 
     The lecture (slide 12): Leaky ReLU whose slope is a parameter, trained by backpropagation with
     the rest. PyTorch's advice: do not apply weight decay to a (it pushes a to 0, i.e. back to ReLU).
+    Reference: ``minigrad/backends/numpy/activations.py`` (prelu_forward, prelu_backward).
     """
     _check_float(input, "prelu")
     if not isinstance(weight, Tensor):
@@ -287,6 +292,7 @@ def elu(input, alpha=1.0, inplace=False):
 
     The lecture (slide 13): all the benefits of ReLU, outputs closer to zero mean, no dying; but
     it needs exp(). Computed through expm1, exact near 0 (e^x - 1 would round to 0 for x = -1e-8).
+    Reference: ``minigrad/backends/numpy/activations.py`` (elu_forward, elu_backward).
     """
     return _unary(ELU, input, "elu", float(alpha), inplace=inplace)
 
@@ -311,6 +317,7 @@ def selu(input, inplace=False):
       layer map zero-mean, unit-variance inputs to zero-mean, unit-variance outputs
       ("self-normalising"), with LeCun-normal weights (gain 3/4 in ``init.calculate_gain``)
     - saturates for x -> -inf (to -1.758); linear (slope 1.05) for x > 0
+    Reference: ``minigrad/backends/numpy/activations.py`` (selu_forward, selu_backward).
     """
     return _unary(SELU, input, "selu", inplace=inplace)
 
@@ -333,6 +340,7 @@ def celu(input, alpha=1.0, inplace=False):
       unless alpha = 1)
     - range (-alpha, inf); mean output closer to zero than ReLU's, like ELU
     - saturates for x -> -inf (to -alpha); linear for x > 0
+    Reference: ``minigrad/backends/numpy/activations.py`` (celu_forward, celu_backward).
     """
     if float(alpha) == 0.0:
         raise ValueError("celu(): alpha cannot be 0 (it divides x)")
@@ -356,6 +364,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     - derivative: 1 for min_val < x < max_val, 0 elsewhere (0 at both ends, like PyTorch)
     - range [min_val, max_val]; zero-centred with the default [-1, 1]
     - saturates (zero gradient) outside the interval
+    Reference: ``minigrad/backends/numpy/activations.py`` (hardtanh_forward, hardtanh_backward).
     """
     if float(min_val) > float(max_val):
         raise ValueError(f"hardtanh(): min_val ({min_val}) cannot be greater than max_val ({max_val})")
@@ -382,6 +391,7 @@ def relu6(input, inplace=False):
 
     The lecture (slide 18, newer activations): ReLU capped at 6, from MobileNet: a bounded output
     range keeps low-precision (fixed-point) inference accurate.
+    Reference: ``minigrad/backends/numpy/activations.py`` (relu6_forward, relu6_backward).
     """
     return _unary(ReLU6, input, "relu6", inplace=inplace)
 
@@ -403,6 +413,7 @@ def silu(input, inplace=False):
     - derivative: s (1 + x (1 - s)) with s = sigma(x); 1/2 at x = 0
     - range [-0.2785, inf) (minimum at x = -1.2785); not zero-centred, but negative outputs exist
     - smooth and non-monotonic; saturates to 0 for x -> -inf, linear for x -> inf
+    Reference: ``minigrad/backends/numpy/activations.py`` (silu_forward, silu_backward).
     """
     return _unary(SiLU, input, "silu", inplace=inplace)
 
@@ -438,6 +449,7 @@ def swish(input, beta=1.0):
     - smooth, non-monotonic; saturates to 0 for x -> -inf, linear for x -> inf
 
     The lecture (slide 18) lists it among the newer activations found by automated search.
+    Reference: ``minigrad/backends/numpy/activations.py`` (swish_forward, swish_backward).
     """
     _check_float(input, "swish")
     if isinstance(beta, Tensor):
@@ -466,6 +478,7 @@ def mish(input, inplace=False):
 
     The lecture (slide 18): one of the newer activations. Computed with a single exp:
     tanh(ln(1 + e)) = n / (n + 2) with n = e (e + 2), e = e^x, and x itself above 20.
+    Reference: ``minigrad/backends/numpy/activations.py`` (mish_forward, mish_backward).
     """
     return _unary(Mish, input, "mish", inplace=inplace)
 
@@ -489,6 +502,7 @@ def gelu(input, approximate="none"):
 
     The activation of BERT and GPT: ReLU's shape with a smooth knee, each input weighted by the
     probability that a standard normal variable is below it.
+    Reference: ``minigrad/backends/numpy/activations.py`` (gelu_forward, gelu_backward).
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
@@ -510,6 +524,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
     Computed as (max(bx, 0) + log1p(e^-|bx|)) / beta: e^(beta x) is never formed, so large inputs
     neither overflow nor turn the gradient into NaN.
+    Reference: ``minigrad/backends/numpy/activations.py`` (softplus_forward, softplus_backward).
     """
     if float(beta) == 0.0:
         raise ValueError("softplus(): beta cannot be 0")
@@ -533,6 +548,7 @@ def softsign(input):
     - derivative: 1 / (1 + |x|)^2
     - range (-1, 1); zero-centred
     - saturates, but slowly: softsign'(10) = 0.0083 where tanh'(10) = 8.2e-9
+    Reference: ``minigrad/backends/numpy/activations.py`` (softsign_forward, softsign_backward).
     """
     return _unary(Softsign, input, "softsign")
 
@@ -550,6 +566,7 @@ def hardsigmoid(input, inplace=False):
     - range [0, 1]; not zero-centred; saturates outside [-3, 3]
 
     A cheap sigmoid without exp (MobileNetV3).
+    Reference: ``minigrad/backends/numpy/activations.py`` (hardsigmoid_forward, hardsigmoid_backward).
     """
     return _unary(Hardsigmoid, input, "hardsigmoid", inplace=inplace)
 
@@ -566,6 +583,7 @@ def hardswish(input, inplace=False):
     - derivative: 0 for x <= -3, x/3 + 1/2 for -3 < x < 3, 1 for x >= 3 (PyTorch's values at the
       kinks: 0 at -3, 1 at 3)
     - range [-0.375, inf); not zero-centred; flat (zero gradient) below -3, linear above 3
+    Reference: ``minigrad/backends/numpy/activations.py`` (hardswish_forward, hardswish_backward).
     """
     return _unary(Hardswish, input, "hardswish", inplace=inplace)
 
@@ -603,6 +621,7 @@ def maxout(input, pieces, dim=1):
     - range (-inf, inf), outputs of either sign; linear pieces: no saturation, no dying
     - cost: ``pieces`` times the parameters of one linear unit (the lecture, slide 14: "doubles the
       number of parameters per neuron")
+    Reference: ``minigrad/backends/numpy/activations.py`` (maxout_forward, maxout_backward).
     """
     _check_float(input, "maxout")
     if not isinstance(pieces, numbers.Integral) or pieces < 1:

@@ -72,12 +72,14 @@ def _rowwise(op, x, dim, name):
 
 def softmax(input, dim):
     """softmax(x)_j = exp(x_j - m) / sum_k exp(x_k - m), m = max_k x_k (the shift changes nothing but
-    keeps exp from overflowing). Backward: dL/dx_j = y_j (g_j - sum_k g_k y_k)."""
+    keeps exp from overflowing). Backward: dL/dx_j = y_j (g_j - sum_k g_k y_k).
+    Reference: ``minigrad/backends/numpy/softmax.py`` (softmax_forward, softmax_backward)."""
     return _rowwise(Softmax, input, dim, "softmax")
 
 
 def log_softmax(input, dim):
-    """log_softmax(x)_j = x_j - m - log sum_k exp(x_k - m). Backward: g_j - softmax_j sum_k g_k."""
+    """log_softmax(x)_j = x_j - m - log sum_k exp(x_k - m). Backward: g_j - softmax_j sum_k g_k.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (log_softmax_forward, log_softmax_backward)."""
     return _rowwise(LogSoftmax, input, dim, "log_softmax")
 
 
@@ -120,7 +122,8 @@ def _check_reduction(reduction, op):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy of logits ``input`` (N, C) or (N, C, d1, ...) or (C,) and class indices
-    ``target`` (N,) or (N, d1, ...) or (); PyTorch's arguments and defaults."""
+    ``target`` (N,) or (N, d1, ...) or (); PyTorch's arguments and defaults.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (cross_entropy_forward, cross_entropy_backward)."""
     _check_reduction(reduction, "cross_entropy")
     if weight is not None:
         raise NotImplementedError("cross_entropy: class weights are not supported by minigrad yet")

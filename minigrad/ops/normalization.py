@@ -277,6 +277,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         running_mean = (1 - m) * running_mean + m * mean
         running_var  = (1 - m) * running_var  + m * var * n / (n - 1)      (unbiased, n = N * H * W)
     training=False: normalise with running_mean and running_var, a fixed per-channel linear map.
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_apply, norm_backward).
     """
     _check_input("batch_norm", input, 2)
     C = input.shape[1]
@@ -314,6 +315,7 @@ def instance_norm(
     use_input_stats=True (the default, in training and in eval): statistics of each instance; the
     running statistics, if given, move towards the batch average of the instances' statistics.
     use_input_stats=False: normalise with running_mean and running_var (per channel).
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_apply, norm_backward).
     """
     _check_input("instance_norm", input, 3)
     N, C = input.shape[0], input.shape[1]
@@ -357,7 +359,8 @@ def _normalized_shape(name, input, normalized_shape):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Layer normalisation over the last len(normalized_shape) dims; weight and bias per element."""
+    """Layer normalisation over the last len(normalized_shape) dims; weight and bias per element.
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_backward)."""
     _check_input("layer_norm", input, 1)
     normalized_shape = _normalized_shape("layer_norm", input, normalized_shape)
     _check_param("layer_norm", "weight", weight, normalized_shape, input)
@@ -367,7 +370,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Group normalisation: each sample's channels in num_groups groups (with their spatial positions)."""
+    """Group normalisation: each sample's channels in num_groups groups (with their spatial positions).
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_backward)."""
     _check_input("group_norm", input, 2)
     C = input.shape[1]
     if not isinstance(num_groups, numbers.Integral) or num_groups <= 0:
@@ -385,7 +389,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """RMS normalisation (Zhang & Sennrich 2019): y = x / sqrt(mean(x^2) + eps) * weight, over the last
-    len(normalized_shape) dims. eps=None means the machine epsilon of the input's dtype (PyTorch's)."""
+    len(normalized_shape) dims. eps=None means the machine epsilon of the input's dtype (PyTorch's).
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_backward)."""
     _check_input("rms_norm", input, 1)
     normalized_shape = _normalized_shape("rms_norm", input, normalized_shape)
     _check_param("rms_norm", "weight", weight, normalized_shape, input)

@@ -13,8 +13,6 @@ of 1e4 give finite losses and gradients.
 import math
 import warnings
 
-import numpy as np
-
 from minigrad import dtypes
 from minigrad.autograd import Op
 from minigrad.ops.reduce import normalize_dims
@@ -24,7 +22,7 @@ __all__ = ["softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss"]
 
 def _rows(x, dim, which):
     """Move ``dim`` last and view the tensor as rows: the shape the fused kernels work on."""
-    if not isinstance(dim, (int, np.integer)):
+    if not dtypes.is_integer(dim):
         raise TypeError(f"{which}(): dim must be an int, got {dim!r}")
     if x.ndim == 0:
         normalize_dims(dim, 0, which)  # checks dim (0 or -1)
@@ -34,32 +32,47 @@ def _rows(x, dim, which):
     return axis, moved
 
 
-class _RowWise(Op):
-    """Shared plumbing for softmax and log_softmax over the last axis of a row view."""
+def _as_rows(a):
+    """An array as 2-D rows over its last axis (a 0-d array is one row of one value). The row count
+    is given, not -1: a (0, C) or (N, 0) array has no size to infer it from."""
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1]) if a.ndim else a.reshape(1, 1)
+
+
+class Softmax(Op):
+    """y_j = exp(x_j) / sum_k exp(x_k) over the last axis;  dL/dx_j = y_j (g_j - sum_k g_k y_k)."""
 
     @staticmethod
-    def forward(ctx, x, which):
-        shape = x.shape
-        x2 = x.reshape(math.prod(shape[:-1]), shape[-1]) if x.ndim else x.reshape(1, 1)  # (0, C) and (N, 0) too
-        y = getattr(ctx.backend, which + "_forward")(x2).reshape(shape)
+    def forward(ctx, x):
+        y = ctx.backend.softmax_forward(_as_rows(x)).reshape(x.shape)
         ctx.save_for_backward(y)
-        ctx.which = which
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        shape = y.shape
-        y2 = y.reshape(math.prod(shape[:-1]), shape[-1]) if y.ndim else y.reshape(1, 1)
-        g2 = grad.reshape(y2.shape)
-        return getattr(ctx.backend, ctx.which + "_backward")(g2, y2).reshape(shape), None
+        return ctx.backend.softmax_backward(_as_rows(grad), _as_rows(y)).reshape(y.shape)
 
 
-def _implicit_dim(x, which):
+class LogSoftmax(Op):
+    """y_j = x_j - log sum_k exp(x_k) over the last axis;  dL/dx_j = g_j - softmax(x)_j sum_k g_k."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.backend.log_softmax_forward(_as_rows(x)).reshape(x.shape)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return ctx.backend.log_softmax_backward(_as_rows(grad), _as_rows(y)).reshape(y.shape)
+
+
+def _implicit_dim(x, name):
     """PyTorch's legacy choice when no dim is given: 0 for 0-, 1- and 3-d inputs, else 1 (with its warning)."""
     dim = 0 if x.ndim in (0, 1, 3) else 1
     warnings.warn(
-        f"Implicit dimension choice for {which} has been deprecated. Change the call to include dim={dim} "
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim={dim} "
         "as an argument.",
         UserWarning,
         stacklevel=4,
@@ -67,13 +80,14 @@ def _implicit_dim(x, which):
     return dim
 
 
-def _rowwise(x, dim, which):
+def _rowwise(op, x, dim, name):
+    """Apply a last-axis op along ``dim``: move dim last, apply, move it back."""
     if x.dtype.kind != "f":
-        raise TypeError(f"{which}: expected a floating point tensor, got {dtypes.name(x.dtype)}")
+        raise TypeError(f"{name}: expected a floating point tensor, got {dtypes.name(x.dtype)}")
     if dim is None:
-        dim = _implicit_dim(x, which)
-    axis, moved = _rows(x, dim, which)
-    y = _RowWise.apply(moved, which)
+        dim = _implicit_dim(x, name)
+    axis, moved = _rows(x, dim, name)
+    y = op.apply(moved)
     return y.transpose(axis, -1) if x.ndim > 1 and axis != x.ndim - 1 else y
 
 
@@ -83,19 +97,25 @@ def softmax(input, dim=None):
 
     As in PyTorch: a row holding NaN or +inf, or only -inf, is NaN; a size-0 dim gives an empty
     result; ``dim=None`` picks PyTorch's deprecated implicit dim (0 for 0-, 1- and 3-d inputs, else
-    1) and warns."""
-    return _rowwise(input, dim, "softmax")
+    1) and warns.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (softmax_forward, softmax_backward)."""
+    return _rowwise(Softmax, input, dim, "softmax")
 
 
 def log_softmax(input, dim=None):
     """log_softmax(x)_j = (x_j - m) - log sum_k exp(x_k - m). Backward: g_j - softmax_j sum_k g_k.
 
     (x_j - m) and the log-sum are subtracted separately, so a large common maximum (1e16, or a row
-    masked with finfo.min) does not swallow the log-sum. Non-finite rows and ``dim`` as in softmax."""
-    return _rowwise(input, dim, "log_softmax")
+    masked with finfo.min) does not swallow the log-sum. Non-finite rows and ``dim`` as in softmax.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (log_softmax_forward, log_softmax_backward)."""
+    return _rowwise(LogSoftmax, input, dim, "log_softmax")
 
 
 class CrossEntropy(Op):
+    """loss_i = -(1 - s) logp_i[t_i] - (s / C) sum_j logp_i[j], logp = log_softmax(x_i) (s: label
+    smoothing; rows whose target is ignore_index count 0), then the mean over the counted rows, the
+    sum, or none. dloss_i/dx_ij = softmax(x_i)_j - (1 - s) [j == t_i] - s / C."""
+
     @staticmethod
     def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
         loss, logp = ctx.backend.cross_entropy_forward(logits, target, ignore_index, label_smoothing)
@@ -103,11 +123,12 @@ class CrossEntropy(Op):
         ctx.args = (ignore_index, label_smoothing, reduction)
         if reduction == "none":
             return loss
+        total = loss.sum(dtype=dtypes.float64)  # float64: the sum of many small losses
         if reduction == "sum":
-            return np.asarray(loss.sum(dtype=np.float64), dtype=loss.dtype)
-        ctx.count = int((target != ignore_index).sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(loss.sum(dtype=np.float64) / ctx.count, dtype=loss.dtype)
+            return total.astype(loss.dtype)
+        ctx.count = (target != ignore_index).sum()  # stays on the device
+        with ctx.backend.quiet():  # every row ignored: 0 / 0 = nan, as in PyTorch
+            return (total / ctx.count).astype(loss.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -116,7 +137,7 @@ class CrossEntropy(Op):
         if reduction == "none":
             rows = grad
         else:
-            scale = grad / ctx.count if reduction == "mean" else grad
+            scale = grad / ctx.count.astype(grad.dtype) if reduction == "mean" else grad
             rows = ctx.xp.broadcast_to(scale, target.shape)
         g = ctx.backend.cross_entropy_backward(rows, logp, target, ignore_index, label_smoothing)
         return g, None, None, None, None
@@ -150,7 +171,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     As in PyTorch: a -inf logit (a masked class) has probability 0 and leaves the loss finite unless
     it is the target's class (then inf), or label_smoothing > 0 spreads weight onto it (inf); a target
     outside [0, C) other than ignore_index raises IndexError. The label-smoothing sum of log p runs in
-    float64, so rows near finfo.min keep a finite loss where PyTorch's float32 sum overflows to inf."""
+    float64, so rows near finfo.min keep a finite loss where PyTorch's float32 sum overflows to inf.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (cross_entropy_forward, cross_entropy_backward)."""
     _check_reduction(reduction, "cross_entropy")
     if weight is not None:
         raise NotImplementedError("cross_entropy: class weights are not supported by minigrad yet")
@@ -181,17 +203,17 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):
     if input.ndim != 2 or target.shape != input.shape[:1]:
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {input.shape} and {target.shape}")
     _check_targets("nll_loss", target, input.shape[1], ignore_index)
-    t = target.array
-    keep = t != ignore_index
-    safe = np.where(keep, t, 0)
-    from minigrad.tensor import Tensor
+    from minigrad.tensor import Tensor, arange
 
-    picked = -input[Tensor._wrap(np.arange(len(t))), Tensor._wrap(safe)] * Tensor._wrap(keep.astype(input.dtype))
+    keep = target != ignore_index
+    safe = Tensor._wrap(target._backend().xp.where(keep.array, target.array, 0), target.device)
+    rows = arange(len(target), device=target.device)
+    picked = -input[rows, safe] * keep.to(input.dtype)
     if reduction == "none":
         return picked
     if reduction == "sum":
         return picked.sum()
-    return picked.sum() / float(keep.sum())
+    return picked.sum() / keep.sum().to(input.dtype)
 
 
 def mse_loss(input, target, reduction="mean"):

@@ -103,3 +103,19 @@ def probability(kernel, what, value):
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{kernel}(): {what} must be in [0, 1], got {value}")
     return value
+
+
+def optimizer_arrays(kernel, param, grad, **state):
+    """An in-place optimizer update: ``param`` a writeable C-contiguous float array; ``grad`` and each
+    state buffer (None when unused) of the parameter's shape and dtype, the buffers writeable too,
+    since the kernel indexes them all with the parameter's indices."""
+    if not hasattr(param, "flags"):
+        raise TypeError(f"{kernel}(): param must be an array (updated in place), got {type(param).__name__}")
+    writable(kernel, "param", floating(kernel, "param", param))
+    for what, a in (("grad", grad), *state.items()):
+        if a is None:
+            continue
+        same_shape(kernel, what, a, "param", param)
+        same_dtype(kernel, what, a, "param", param)
+        if what != "grad":
+            writable(kernel, what, a)

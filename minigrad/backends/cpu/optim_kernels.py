@@ -18,7 +18,7 @@ KERNELS = ("sgd_step", "adam_step")
 
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     for i in prange(p.size):
-        d = g[i] + weight_decay * p[i]
+        d = g[i] + weight_decay * p[i] if weight_decay != 0.0 else g[i]  # (0 * inf would be NaN)
         if momentum != 0.0:
             if first:
                 b = d
@@ -41,7 +41,7 @@ def _adam(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, decoupled, amsg
         m[i] = mi
         v[i] = vi
         if amsgrad:
-            if vi > vmax[i]:
+            if not vi <= vmax[i]:  # a NaN v wins, as in torch.maximum
                 vmax[i] = vi
             vi = vmax[i]
         denom = math.sqrt(vi) / bc2_sqrt + eps
@@ -52,34 +52,16 @@ _sgd_kernels = serial_and_parallel(_sgd)
 _adam_kernels = serial_and_parallel(_adam)
 
 
-def _param(kernel, param):
-    """The parameter, updated in place: a writeable C-contiguous float array, seen flat."""
-    if not isinstance(param, np.ndarray):
-        raise TypeError(f"{kernel}(): param must be a NumPy array (updated in place), got {type(param).__name__}")
-    checks.floating(kernel, "param", param)
-    return checks.writable(kernel, "param", param).reshape(-1)
-
-
-def _like_param(kernel, what, a, param, written=True):
-    """A gradient (read) or a state buffer (written) of exactly the parameter's shape and dtype:
-    the kernel indexes it with the parameter's indices."""
-    checks.same_shape(kernel, what, a, "param", param)
-    checks.same_dtype(kernel, what, a, "param", param)
-    if written:
-        return checks.writable(kernel, what, a).reshape(-1)
-    return np.ascontiguousarray(a).reshape(-1)
-
-
 def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     """p <- p - lr * d, with d the gradient after weight decay, momentum and Nesterov (PyTorch's SGD).
 
     param, grad and buf (the momentum buffer; None without momentum) share one shape and dtype;
     param and buf are updated in place."""
-    p = _param("sgd_step", param)
-    g = _like_param("sgd_step", "grad", grad, param, written=False)
+    checks.optimizer_arrays("sgd_step", param, grad, buf=buf)
     if buf is None and momentum != 0.0:
         raise ValueError("sgd_step(): momentum needs a buffer (buf), got None")
-    b = _like_param("sgd_step", "buf", buf, param) if buf is not None else p[:0]
+    p, g = param.reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+    b = buf.reshape(-1) if buf is not None else p[:0]
     pick(_sgd_kernels, p.size)(
         p, g, b, float(lr), float(momentum), float(dampening), float(weight_decay), bool(nesterov), bool(first)
     )
@@ -90,12 +72,12 @@ def adam_step(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay
 
     step counts from 1 (the bias corrections divide by 1 - beta^step); vmax (amsgrad's running max
     of v) is None unless amsgrad."""
-    p = _param("adam_step", param)
-    g = _like_param("adam_step", "grad", grad, param, written=False)
-    m_, v_ = _like_param("adam_step", "m", m, param), _like_param("adam_step", "v", v, param)
+    checks.optimizer_arrays("adam_step", param, grad, m=m, v=v, vmax=vmax)
     if amsgrad and vmax is None:
         raise ValueError("adam_step(): amsgrad needs vmax, got None")
-    vm = _like_param("adam_step", "vmax", vmax, param) if vmax is not None else p[:0]
+    p, g = param.reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+    m_, v_ = m.reshape(-1), v.reshape(-1)
+    vm = vmax.reshape(-1) if vmax is not None else p[:0]
     if int(step) != step or step < 1:
         raise ValueError(f"adam_step(): step counts updates from 1, got {step}")
     bc1 = 1.0 - beta1**step

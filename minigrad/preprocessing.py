@@ -125,19 +125,32 @@ def _read(X, where: str, ndim: int, expect: str) -> tuple[np.ndarray, _Input]:
 
 
 def _moments(X: np.ndarray, axis: tuple[int, ...]):
-    """Mean and population variance over ``axis`` (which includes 0), in float64.
+    """Mean, population variance and standard deviation over ``axis`` (which includes 0), in float64.
 
     Two passes (mean first, then the mean squared deviation) over chunks of rows, so that a
-    float32 dataset is never copied whole to float64 and var is not lost to cancellation.
+    float32 dataset is never copied whole to float64 and var is not lost to cancellation. Where the
+    squares overflow (deviations above ~1e154), a third pass sums (d / max|d|)^2 instead: the
+    variance itself is then infinite, but std = max|d| sqrt(mean((d / max|d|)^2)) is exact.
     """
     count = int(np.prod([X.shape[a] for a in axis]))
     mean = X.mean(axis=axis, dtype=np.float64, keepdims=True)
-    ss = np.zeros_like(mean)
     step = max(1, _CHUNK_ELEMENTS // max(1, X[0].size))
-    for start in range(0, X.shape[0], step):
-        d = X[start : start + step].astype(np.float64) - mean
-        ss += np.sum(d * d, axis=axis, keepdims=True)
-    return np.squeeze(mean, axis=axis), np.squeeze(ss, axis=axis) / count
+
+    def sum_over_chunks(fn):
+        total = np.zeros_like(mean)
+        for start in range(0, X.shape[0], step):
+            total = fn(total, X[start : start + step].astype(np.float64) - mean)
+        return total
+
+    with np.errstate(over="ignore"):
+        var = sum_over_chunks(lambda ss, d: ss + np.sum(d * d, axis=axis, keepdims=True)) / count
+    std = np.sqrt(var)
+    if np.isinf(var).any():
+        peak = sum_over_chunks(lambda m, d: np.maximum(m, np.max(np.abs(d), axis=axis, keepdims=True)))
+        scale = np.where(np.isinf(var), peak, 1.0)
+        scaled = sum_over_chunks(lambda ss, d: ss + np.sum((d / scale) ** 2, axis=axis, keepdims=True)) / count
+        std = np.where(np.isinf(var), scale * np.sqrt(scaled), std)
+    return tuple(np.squeeze(a, axis=axis) for a in (mean, var, std))
 
 
 def _covariance(X: np.ndarray):
@@ -172,10 +185,11 @@ def _is_singular(values, largest=None):
     return values[-1] <= largest * len(values) * np.finfo(np.float64).eps
 
 
-def _is_constant(var, mean, n):
-    """scikit-learn's test for a constant feature: var within the rounding error of computing it."""
+def _is_constant(std, mean, n):
+    """scikit-learn's test for a constant feature: var within the rounding error of computing it,
+    var <= n eps var + (n mean eps)^2, written with std so that it cannot overflow."""
     eps = np.finfo(np.float64).eps
-    return var <= n * eps * var + (n * mean * eps) ** 2
+    return std * np.sqrt(max(1.0 - n * eps, 0.0)) <= n * np.abs(mean) * eps
 
 
 # ----------------------------------------------------------------------------------------------
@@ -342,6 +356,8 @@ class StandardScaler(_Preprocessor):
 
     ``mean_`` and ``var_`` are the training set's per-feature mean and population variance;
     ``scale_`` = sqrt(var_), with 1 for constant features (no division by zero; they become 0).
+    scale_ is computed without squaring overflow: float64 features near 1e200 get var_ = inf (it does
+    not fit) but their true, finite scale_.
     ``with_std=False`` only zero-centres (subtracts the mean sample); ``with_mean=False`` only
     scales. Zero-centring matters because of slide 9: if every input of a neuron is positive, every
     component of its weight gradient has the same sign, and updates zig-zag.
@@ -357,10 +373,9 @@ class StandardScaler(_Preprocessor):
         self.n_features_in_ = self.n_samples_seen_ = None
 
     def _fit(self, X):
-        mean, var = _moments(X, (0,))
-        std = np.sqrt(var)
+        mean, var, std = _moments(X, (0,))
         self.mean_, self.var_ = mean, var
-        self.scale_ = np.where(_is_constant(var, mean, X.shape[0]), 1.0, std)
+        self.scale_ = np.where(_is_constant(std, mean, X.shape[0]), 1.0, std)
         self.n_features_in_, self.n_samples_seen_ = X.shape[1], X.shape[0]
 
     def _transform(self, X):
@@ -406,10 +421,10 @@ class ImageNormalizer(_Preprocessor):
             self.mean_ = X.mean(axis=0, dtype=np.float64)
             self.std_ = None
         else:
-            mean, var = _moments(X, (0, 2, 3))
+            mean, _, std = _moments(X, (0, 2, 3))
             self.mean_ = mean
             if self.mode == "channel_mean_std":
-                self.std_ = np.where(_is_constant(var, mean, X.shape[0] * X.shape[2] * X.shape[3]), 1.0, np.sqrt(var))
+                self.std_ = np.where(_is_constant(std, mean, X.shape[0] * X.shape[2] * X.shape[3]), 1.0, std)
             else:
                 self.std_ = None
         self.image_shape_ = np.array(X.shape[1:], dtype=np.int64)

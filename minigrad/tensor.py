@@ -725,8 +725,8 @@ def _infer_dtype(data):
     a = np.asarray(data)
     if a.dtype == np.bool_:
         return dtypes.bool_
-    if a.dtype.kind in "iu":
-        return dtypes.int64
+    if a.dtype.kind in "iu" or (a.dtype.kind in "fO" and a.size and all(dtypes.is_integer(v) for v in _flat([data]))):
+        return dtypes.int64  # (NumPy makes [1, 2**63] float64 and [2**70] object: still ints, too big for int64)
     if a.dtype.kind == "f" or a.size == 0:
         return dtypes.default_float
     raise TypeError(f"cannot make a tensor from data of type {type(data).__name__} (NumPy dtype {a.dtype})")
@@ -741,12 +741,16 @@ def _finish(array, device, requires_grad):
 
 
 def _from_host(values, dtype, device):
-    """Host data (numbers, lists, NumPy arrays) as an array on ``device``."""
-    return backend_for(_canonical_device(device)).from_numpy(np.array(values, dtype=dtype))
+    """Host data (numbers, lists, NumPy arrays) as an array on ``device`` (integers that do not fit
+    ``dtype`` raise OverflowError instead of wrapping around)."""
+    return backend_for(_canonical_device(device)).from_numpy(dtypes.to_array(values, dtype))
 
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
-    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor)."""
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor).
+
+    Integers that int64 cannot hold raise OverflowError (PyTorch too), uint64 arrays included
+    (PyTorch would make a torch.uint64 tensor; minigrad has no unsigned dtype)."""
     if isinstance(data, Tensor):
         data = data._host_array()
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
@@ -848,6 +852,8 @@ def randperm(n, device="cpu", generator=None):
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0 or not np.isfinite([start, end, step]).all() or (end - start) * step < 0:
+        raise RuntimeError(f"arange(): cannot go from {start} to {end} in steps of {step} (PyTorch refuses it too)")
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.default_float

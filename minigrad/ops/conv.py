@@ -16,12 +16,18 @@ from minigrad.autograd import Op
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
 
 
-def _pair(v, name, op):
+def _pair(v, name, op, least=None):
+    """An int or a pair of ints as a pair; ``least``: the smallest value allowed (PyTorch refuses a
+    stride, dilation or kernel size of 0 and a negative padding)."""
     if dtypes.is_integer(v):
-        return int(v), int(v)
-    v = tuple(int(a) for a in v)
+        v = int(v), int(v)
+    else:
+        v = tuple(int(a) for a in v)
     if len(v) != 2:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v}")
+    if least is not None and min(v) < least:
+        expected = "positive" if least == 1 else "non-negative"
+        raise RuntimeError(f"{op}: {name} must be {expected}, got {v}")
     return v
 
 
@@ -106,6 +112,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (what deep learning calls convolution), PyTorch's arguments.
 
     input (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> output (N, F, Ho, Wo).
+    As in PyTorch, input, weight and bias share one dtype (no silent promotion; a TypeError where
+    PyTorch raises RuntimeError), stride, dilation and the kernel size are positive and padding is
+    non-negative (RuntimeError); a batch of 0 images gives an empty output.
     """
     if groups != 1:
         raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad yet")
@@ -118,10 +127,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(
+                f"conv2d: input is {input.dtype} but {name} is {t.dtype}; expected the same dtype (convert one with "
+                ".to(dtype), as PyTorch requires too)"
+            )
+    if min(weight.shape[2:]) <= 0:
+        raise RuntimeError(f"conv2d: kernel size must be positive, got weight of shape {weight.shape}")
     args = (
-        _pair(stride, "stride", "conv2d"),
-        _pair(padding, "padding", "conv2d"),
-        _pair(dilation, "dilation", "conv2d"),
+        _pair(stride, "stride", "conv2d", least=1),
+        _pair(padding, "padding", "conv2d", least=0),
+        _pair(dilation, "dilation", "conv2d", least=1),
     )
     return Conv2d.apply(input, weight, bias, *args)
 
@@ -129,10 +146,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _pool_args(op, input, kernel_size, stride, padding, dilation=1):
     if input.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
-    k = _pair(kernel_size, "kernel_size", op)
-    s = _pair(stride if stride not in (None, ()) else kernel_size, "stride", op)
-    p = _pair(padding, "padding", op)
-    d = _pair(dilation, "dilation", op)
+    k = _pair(kernel_size, "kernel_size", op, least=1)
+    s = _pair(stride if stride not in (None, ()) else kernel_size, "stride", op, least=1)
+    p = _pair(padding, "padding", op, least=0)
+    d = _pair(dilation, "dilation", op, least=1)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"{op}: padding {p} should be at most half of the kernel size {k}")
     ho = _out_size(input.shape[2], k[0], s[0], p[0], d[0], op, input.shape)
@@ -148,7 +165,7 @@ class MaxPool2d(Op):
         xp = ctx.xp
         xpad = _pad(xp, x, p[0], p[1], -math.inf)
         win = _windows(xp, xpad, k[0], k[1], s[0], s[1], d[0], d[1], ho, wo)
-        flat = win.reshape(*win.shape[:4], -1)
+        flat = win.reshape(*win.shape[:4], k[0] * k[1])  # (not -1: a 0-size batch has no size to infer from)
         arg = flat.argmax(axis=-1)
         ctx.save_for_backward(arg)
         ctx.geom = (xpad.shape, k, s, p, d, ho, wo)
@@ -179,7 +196,7 @@ class AvgPool2d(Op):
         xp = ctx.xp
         xpad = _pad(xp, x, p[0], p[1])
         total = _windows(xp, xpad, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
-        if divisor_override:
+        if divisor_override is not None:
             divisor = x.dtype.type(divisor_override)
         elif count_include_pad or p == (0, 0):
             divisor = x.dtype.type(k[0] * k[1])
@@ -203,4 +220,6 @@ def avg_pool2d(
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode is not supported by minigrad yet")
     k, s, p, _, ho, wo = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor_override must not be zero")
     return AvgPool2d.apply(input, k, s, p, ho, wo, bool(count_include_pad), divisor_override)

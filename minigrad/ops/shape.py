@@ -246,6 +246,12 @@ def _same_dtype(tensors, op):
 
 def cat(tensors, dim=0):
     tensors = _same_dtype(list(tensors), "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; use stack, or "
+                "unsqueeze(0) it first"
+            )
     ref = tensors[0]
     (axis,) = normalize_dims(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
@@ -270,5 +276,10 @@ def stack(tensors, dim=0):
                 f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 and "
                 f"{t.shape} at entry {i}"
             )
-    dim = dim % (tensors[0].ndim + 1)
+    ndim = tensors[0].ndim + 1  # the result's
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"stack: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+        )
+    dim = dim % ndim
     return cat([unsqueeze(t, dim) for t in tensors], dim)

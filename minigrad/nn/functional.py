@@ -3,8 +3,8 @@
 from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
 from minigrad.ops.dropout import dropout  # noqa: F401
+from minigrad.ops.indexing import one_hot  # noqa: F401
 from minigrad.ops.linalg import linear  # noqa: F401
 from minigrad.ops.loss import cross_entropy, log_softmax, mse_loss, nll_loss, softmax  # noqa: F401
 from minigrad.ops.normalization import *  # noqa: F403
-from minigrad.ops.indexing import one_hot  # noqa: F401
 from minigrad.ops.tiling import pad  # noqa: F401

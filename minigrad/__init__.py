@@ -34,7 +34,7 @@ from minigrad.ops.shape import cat, concat, flatten, permute, reshape, squeeze, 
 from minigrad.ops.sorting import argsort, sort, topk
 from minigrad.ops.tiling import chunk, meshgrid, split, tile, unbind
 from minigrad.ops.unary import cos, cosh, log2, log10, sin, sinh
-from minigrad.random import Generator, manual_seed
+from minigrad.random import Generator, default_generator, manual_seed
 from minigrad.serialization import load, save
 from minigrad.tensor import (
     Tensor,

@@ -102,8 +102,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
     input (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> output (N, F, Ho, Wo).
     """
-    if groups != 1:
-        raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad yet")
+    if groups != 1:  # one convolution per group of channels: grouped_conv.py
+        from minigrad.ops.grouped_conv import grouped_conv2d
+
+        return grouped_conv2d(input, weight, bias, stride, padding, dilation, groups)
     if input.ndim != 4:
         raise RuntimeError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4 or weight.shape[1] != input.shape[1]:
@@ -159,8 +161,10 @@ class MaxPool2d(Op):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    if ceil_mode or return_indices:
-        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported by minigrad yet")
+    if ceil_mode or return_indices:  # pooling.py adds partial windows and the positions of the maxima
+        from minigrad.ops.pooling import max_pool2d_with_options
+
+        return max_pool2d_with_options(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     return MaxPool2d.apply(input, *_pool_args("max_pool2d", input, kernel_size, stride, padding, dilation))
 
 

@@ -6,6 +6,7 @@ it saturates, what the lecture says -- is in the docstrings of ``minigrad/ops/ac
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -14,11 +15,13 @@ from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops import activation as A
 from minigrad.ops.linalg import linear
+from minigrad.ops.loss import log_softmax, softmax
 from minigrad.tensor import Tensor
 
 __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "ReLU6", "SiLU", "Swish",
-    "Mish", "GELU", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "Maxout",
+    "Mish", "GELU", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "Maxout", "Softmax",
+    "LogSoftmax",
 ]  # fmt: skip
 
 
@@ -344,3 +347,44 @@ class Maxout(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, pieces={self.pieces}, "
             f"bias={self.bias is not None}"
         )
+
+
+def _softmax_dim(module, ndim):
+    """PyTorch's legacy choice when a Softmax module was built without ``dim``: 0 for 0-, 1- and 3-d
+    inputs, else 1 (with the same deprecation warning)."""
+    if module.dim is not None:
+        return module.dim
+    warnings.warn(
+        f"Implicit dimension choice for {type(module).__name__.lower()} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """softmax along ``dim``: exp(x_j) / sum_k exp(x_k), each slice sums to 1; see ``F.softmax``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return softmax(input, _softmax_dim(self, input.ndim))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Module):
+    """log softmax along ``dim``: x_j - log sum_k exp(x_k) (pair it with NLLLoss); see ``F.log_softmax``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return log_softmax(input, _softmax_dim(self, input.ndim))
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

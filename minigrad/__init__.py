@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 import numpy as _np
 
-from minigrad import accelerator, autograd, cuda, dtypes, optim  # noqa: F401
+from minigrad import _docs, accelerator, autograd, cuda, dtypes, optim  # noqa: F401
 from minigrad._numpy_names import numpy_names
 from minigrad._threads import get_num_threads, set_num_threads, threading_layer
 from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -100,6 +100,8 @@ for _name in ("sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax
               "split", "chunk", "unbind", "cat", "concat", "stack", "squeeze", "unsqueeze"):  # fmt: skip
     globals()[_name] = numpy_names(globals()[_name])
 del _name
+
+_docs.apply()  # help() texts for names defined without a docstring
 
 
 def __getattr__(name):

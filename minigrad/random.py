@@ -17,6 +17,7 @@ class Generator:
         self._rng = np.random.default_rng(seed)
 
     def manual_seed(self, seed):
+        """Reseed this generator; returns it."""
         self._rng = np.random.default_rng(seed)
         return self
 

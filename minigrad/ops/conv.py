@@ -62,6 +62,10 @@ def _unpad(g, ph, pw):
 
 
 class Conv2d(Op):
+    """out[n, f, i, j] = b[f] + sum_{c, u, v} w[f, c, u, v] x_pad[n, c, i*s + u*d, j*s + v*d]  (im2col: one
+    matrix product cols @ W^T);  dL/dW = G^T cols, dL/db = sum of G over n, i, j, and dL/dx = col2im(G W):
+    each window's gradient added back onto the input positions it read (G = dL/dout as rows)."""
+
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -161,6 +165,10 @@ class MaxPool2d(Op):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """The max of each ``kernel_size`` window (moved by ``stride``, default kernel_size; padding counts as
+    -inf), per channel, of (N, C, H, W) input; the gradient goes to the first maximum of each window.
+    ``ceil_mode`` keeps partial windows at the end; ``return_indices`` also returns each maximum's flat
+    position in its input plane (for ``max_unpool2d``)."""
     if ceil_mode or return_indices:  # pooling.py adds partial windows and the positions of the maxima
         from minigrad.ops.pooling import max_pool2d_with_options
 
@@ -197,6 +205,9 @@ class AvgPool2d(Op):
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
+    """The mean of each ``kernel_size`` window (moved by ``stride``, default kernel_size), per channel; each
+    input position gets grad / divisor from every window it is in. The divisor is kh * kw, or only the
+    unpadded positions with ``count_include_pad=False``, or ``divisor_override``."""
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode is not supported by minigrad yet")
     k, s, p, _, ho, wo = _pool_args("avg_pool2d", input, kernel_size, stride, padding)

@@ -8,6 +8,9 @@ __all__ = ["dropout"]
 
 
 class Dropout(Op):
+    """y = x * m with m_i = 1/(1-p) with probability 1-p, else 0 (drawn from minigrad's random stream);
+    dL/dx = dL/dy * m."""
+
     @staticmethod
     def forward(ctx, x, p, generator):
         keep = rng(generator).random(x.shape) >= p
@@ -22,6 +25,8 @@ class Dropout(Op):
 
 
 def dropout(input, p=0.5, training=True, generator=None):
+    """In training, zero each element with probability ``p`` and scale the rest by 1/(1-p); the identity
+    when ``training=False`` (``model.eval()``) or p = 0."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:

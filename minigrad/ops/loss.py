@@ -69,6 +69,10 @@ def log_softmax(input, dim):
 
 
 class CrossEntropy(Op):
+    """Fused log-softmax and negative log-likelihood over rows of logits x with class t (smoothing eps, C classes):
+    loss = -(1 - eps) logp[t] - eps/C sum_c logp[c],  logp = log_softmax(x);
+    dloss/dx = softmax(x) - (1 - eps) onehot(t) - eps/C  (0 for rows with t == ignore_index)."""
+
     @staticmethod
     def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
         loss, logp = ctx.backend.cross_entropy_forward(logits, target, ignore_index, label_smoothing)

@@ -178,6 +178,8 @@ class SGD(Optimizer):
 
     @no_grad()
     def step(self, closure=None):
+        """One update of every parameter that has a gradient (``closure``: re-evaluate the model first and
+        return its loss, as in PyTorch)."""
         loss = self._closure_loss(closure)
         for group, p in self._params_with_grad():
             state = self.state.setdefault(id(p), {}) if group["momentum"] != 0 else {}
@@ -221,6 +223,8 @@ class Adam(Optimizer):
 
     @no_grad()
     def step(self, closure=None):
+        """One update of every parameter that has a gradient (``closure``: re-evaluate the model first and
+        return its loss, as in PyTorch)."""
         loss = self._closure_loss(closure)
         for group, p in self._params_with_grad():
             state = self.state.setdefault(id(p), {})

@@ -60,6 +60,7 @@ class LRScheduler:
         self.step()
 
     def get_lr(self):
+        """The learning rates for the new ``last_epoch`` (called by ``step()``; read them with ``get_last_lr()``)."""
         raise NotImplementedError
 
     def get_last_lr(self):
@@ -318,6 +319,7 @@ class SequentialLR(LRScheduler):
         self._last_lr = self._schedulers[0].get_last_lr()
 
     def step(self):
+        """Advance one epoch with whichever scheduler's turn it is."""
         self.last_epoch += 1
         i = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[i]
@@ -471,6 +473,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """True while waiting out ``cooldown`` epochs after a reduction."""
         return self.cooldown_counter > 0
 
     def step(self, metrics, epoch=None):

@@ -95,6 +95,7 @@ class PReLU(Module):
         self.weight.no_weight_decay = True
 
     def reset_parameters(self):
+        """Re-initialise the parameters as the constructor did."""
         init.constant_(self.weight, self.init)
 
     def forward(self, input):
@@ -334,6 +335,7 @@ class Maxout(Module):
             self.to(device)
 
     def reset_parameters(self):
+        """Re-initialise the parameters as the constructor did."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0

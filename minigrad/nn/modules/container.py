@@ -43,6 +43,7 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module):
+        """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
@@ -56,12 +57,14 @@ class ModuleList(Module):
             self.append(m)
 
     def append(self, module):
+        """Add ``module`` at the end; returns self."""
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList.append: expected a Module, got {type(module).__name__}")
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules):
+        """Add every module of ``modules`` at the end; returns self."""
         for m in modules:
             self.append(m)
         return self
@@ -106,15 +109,19 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The names."""
         return self._modules.keys()
 
     def items(self):
+        """(name, module) pairs."""
         return self._modules.items()
 
     def values(self):
+        """The modules."""
         return self._modules.values()
 
     def pop(self, key):
+        """Remove the module called ``key`` and return it."""
         return self._modules.pop(key)
 
     def update(self, modules):
@@ -141,10 +148,12 @@ class ParameterList(Module):
             self.append(v)
 
     def append(self, value):
+        """Add a parameter (a tensor is wrapped as one) at the end; returns self."""
         self.register_parameter(str(len(self)), _as_parameter(value, "ParameterList"))
         return self
 
     def extend(self, values):
+        """Add every value of ``values`` at the end; returns self."""
         for v in values:
             self.append(v)
         return self
@@ -190,12 +199,15 @@ class ParameterDict(Module):
         return key in self._parameters
 
     def keys(self):
+        """The names."""
         return self._parameters.keys()
 
     def items(self):
+        """(name, parameter) pairs."""
         return self._parameters.items()
 
     def values(self):
+        """The parameters."""
         return self._parameters.values()
 
     def update(self, parameters):

@@ -57,6 +57,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Re-initialise weight and bias with PyTorch's defaults (see the class docstring)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)

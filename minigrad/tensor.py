@@ -682,7 +682,7 @@ class Tensor:
 
     # ---- indexing with index tensors ----
     def gather(self, dim, index):
-        """out[i][j] = self[i][index[i][j]] for dim = 1 (``mg.gather``)."""
+        """``out[i][j] = self[i][index[i][j]]`` for dim = 1 (``mg.gather``)."""
         return ops.indexing.gather(self, dim, index)
 
     def scatter(self, dim, index, src=None, value=None, reduce=None):

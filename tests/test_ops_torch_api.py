@@ -480,7 +480,14 @@ def test_torch_and_numpy_read_minigrad_tensors():
     frozen.flags.writeable = False
     assert torch.as_tensor(mg.from_numpy(frozen)).tolist() == [0.0, 1.0, 2.0]  # read-only: exported as a copy
     assert np.asarray(x).dtype == np.float64 and np.asarray(x, dtype=np.float32).dtype == np.float32
-    tmodel = torch.nn.Linear(3, 2)
-    model = mg.nn.Linear(3, 2)
+    # the docs' recipes (docs/api/pytorch.md), both directions
+    tmodel = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2))
+    model = mg.nn.Sequential(mg.nn.Conv2d(1, 2, 3), mg.nn.BatchNorm2d(2))
     tmodel.load_state_dict({k: torch.as_tensor(v) for k, v in model.state_dict().items()})
-    assert np.array_equal(tmodel.weight.detach().numpy(), model.weight.detach().numpy())
+    for (k, v), tv in zip(model.state_dict().items(), tmodel.state_dict().values()):
+        assert np.array_equal(v.numpy(), tv.numpy()), k
+    other = mg.nn.Sequential(mg.nn.Conv2d(1, 2, 3), mg.nn.BatchNorm2d(2))
+    other.load_state_dict(tmodel.state_dict())  # PyTorch's tensors are read as they are
+    for (k, v), tv in zip(other.state_dict().items(), tmodel.state_dict().values()):
+        assert np.array_equal(v.numpy(), tv.numpy()), k
+    assert mg.tensor(torch.arange(3)).tolist() == [0, 1, 2]

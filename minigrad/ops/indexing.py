@@ -129,7 +129,7 @@ def _check_index(op, input, dim, index, src=None):
 
 
 def gather(input, dim, index):  # noqa: A002 - PyTorch's argument names
-    """out[i][j][k] = input[i][index[i][j][k]][k] (for dim = 1); out has index's shape.
+    """``out[i][j][k] = input[i][index[i][j][k]][k]`` (for dim = 1); out has index's shape.
 
     The gradient of ``input`` adds up at places that were read several times.
     """
@@ -153,7 +153,7 @@ def _scatter(op, input, dim, index, src, add):
 
 
 def scatter(input, dim, index, src=None, value=None, reduce=None):  # noqa: A002
-    """A copy of ``input`` with out[i][index[i][j][k]][k] = src[i][j][k] (for dim = 1); ``src`` may be a
+    """A copy of ``input`` with ``out[i][index[i][j][k]][k] = src[i][j][k]`` (for dim = 1); ``src`` may be a
     tensor or a number (or pass ``value=``). Where an index repeats, one of the writes wins (PyTorch
     leaves which one unspecified; here the last). ``reduce="add"`` is ``scatter_add``."""
     if (src is None) == (value is None):
@@ -167,7 +167,7 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):  # noqa: A002
 
 
 def scatter_add(input, dim, index, src):  # noqa: A002
-    """A copy of ``input`` with out[i][index[i][j][k]][k] += src[i][j][k] (for dim = 1); repeats add up."""
+    """A copy of ``input`` with ``out[i][index[i][j][k]][k] += src[i][j][k]`` (for dim = 1); repeats add up."""
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): src must be a tensor, got {type(src).__name__}")
     return _scatter("scatter_add", input, dim, index, src, True)

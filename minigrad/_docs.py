@@ -18,6 +18,12 @@ TENSOR = {
     "numel": "The number of elements.",
     "is_floating_point": "True for float32 and float64 tensors.",
     "is_contiguous": "True when the values are laid out in C order without gaps (views may not be).",
+    "__eq__": "``self == other`` elementwise (``eq``): a bool tensor, outside the graph.",
+    "__ne__": "``self != other`` elementwise (``ne``): a bool tensor.",
+    "__lt__": "``self < other`` elementwise (``lt``): a bool tensor.",
+    "__le__": "``self <= other`` elementwise (``le``): a bool tensor.",
+    "__gt__": "``self > other`` elementwise (``gt``): a bool tensor.",
+    "__ge__": "``self >= other`` elementwise (``ge``): a bool tensor.",
     # leaving minigrad
     "item": "The value of a one-element tensor as a Python number (``loss.item()``).",
     "tolist": "The values as (nested) Python lists of numbers.",

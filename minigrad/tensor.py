@@ -561,29 +561,7 @@ class Tensor:
 
     # ==== PyTorch API, continued (issue 13): each method calls its op in minigrad/ops/ =================
     # ---- comparisons and checks (bool tensors, no gradient) ----
-    def eq(self, other):
-        """``self == other``, elementwise: a bool tensor."""
-        return self == other
-
-    def ne(self, other):
-        """``self != other``, elementwise: a bool tensor."""
-        return self != other
-
-    def lt(self, other):
-        """``self < other``, elementwise: a bool tensor."""
-        return self < other
-
-    def le(self, other):
-        """``self <= other``, elementwise: a bool tensor."""
-        return self <= other
-
-    def gt(self, other):
-        """``self > other``, elementwise: a bool tensor."""
-        return self > other
-
-    def ge(self, other):
-        """``self >= other``, elementwise: a bool tensor."""
-        return self >= other
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__  # x.eq(y) is x == y, ...
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """|self - other| <= atol + rtol |other|, elementwise: a bool tensor."""

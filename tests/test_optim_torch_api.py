@@ -239,34 +239,30 @@ def test_schedulers_match_pytorch_rate_for_rate(name, kw, opt_name, opt_kw):
     _shared_state(sched.state_dict(), tsched.state_dict())
 
 
+def _steps(opt, sched, n):
+    rates = []
+    for _ in range(n):
+        opt.step()
+        sched.step()
+        rates.append(sched.get_last_lr())
+    return rates
+
+
 @pytest.mark.parametrize("name,kw", SCHEDULERS)
 def test_schedulers_resume_from_a_checkpoint(name, kw, tmp_path):
-    opt, _ = _pair("SGD", dict(lr=0.1, momentum=0.9))
-    sched = getattr(lr_scheduler, name)(opt, **kw)
-    straight = []
-    for _ in range(13):
-        opt.step()
-        sched.step()
-        straight.append(sched.get_last_lr())
+    def fresh():
+        opt, _ = _pair("SGD", dict(lr=0.1, momentum=0.9))
+        return opt, getattr(lr_scheduler, name)(opt, **kw)
 
-    opt, _ = _pair("SGD", dict(lr=0.1, momentum=0.9))
-    sched = getattr(lr_scheduler, name)(opt, **kw)
-    rates = []
-    for _ in range(5):
-        opt.step()
-        sched.step()
-        rates.append(sched.get_last_lr())
+    straight = _steps(*fresh(), 13)
+    opt, sched = fresh()
+    rates = _steps(opt, sched, 5)
     mg.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp_path / "ckpt.npz")
     ckpt = mg.load(tmp_path / "ckpt.npz")
-    opt, _ = _pair("SGD", dict(lr=0.1, momentum=0.9))
-    sched = getattr(lr_scheduler, name)(opt, **kw)
+    opt, sched = fresh()
     opt.load_state_dict(ckpt["optimizer"])
     sched.load_state_dict(ckpt["scheduler"])
-    for _ in range(8):
-        opt.step()
-        sched.step()
-        rates.append(sched.get_last_lr())
-    assert rates == straight
+    assert rates + _steps(opt, sched, 8) == straight
 
 
 def test_sequential_warmup_then_cosine_matches_pytorch():

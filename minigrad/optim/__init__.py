@@ -58,6 +58,20 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad.array[...] = 0
 
+    @no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient (``closure``: re-evaluate the model first and
+        return its loss, as in PyTorch)."""
+        loss = self._closure_loss(closure)
+        for group, p in self._params_with_grad():
+            self._update(group, p)
+            self._bump(p)
+        return loss
+
+    def _update(self, group, p):
+        """Update parameter ``p`` in place from ``p.grad`` and its state (each optimizer's rule)."""
+        raise NotImplementedError
+
     def _params_with_grad(self):
         for group in self.param_groups:
             for p in group["params"]:
@@ -176,29 +190,22 @@ class SGD(Optimizer):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
         super().__init__(params, dict(defaults, maximize=maximize))
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient (``closure``: re-evaluate the model first and
-        return its loss, as in PyTorch)."""
-        loss = self._closure_loss(closure)
-        for group, p in self._params_with_grad():
-            state = self.state.setdefault(id(p), {}) if group["momentum"] != 0 else {}
-            first = state.get("momentum_buffer") is None
-            if group["momentum"] != 0 and first:
-                state["momentum_buffer"] = np.empty_like(p.array)
-            backend_for(p.device).sgd_step(
-                p.array,
-                -p.grad.array if group["maximize"] else p.grad.array,
-                state.get("momentum_buffer"),
-                group["lr"],
-                group["momentum"],
-                group["dampening"],
-                group["weight_decay"],
-                group["nesterov"],
-                first,
-            )
-            self._bump(p)
-        return loss
+    def _update(self, group, p):
+        state = self.state.setdefault(id(p), {}) if group["momentum"] != 0 else {}
+        first = state.get("momentum_buffer") is None
+        if group["momentum"] != 0 and first:
+            state["momentum_buffer"] = np.empty_like(p.array)
+        backend_for(p.device).sgd_step(
+            p.array,
+            -p.grad.array if group["maximize"] else p.grad.array,
+            state.get("momentum_buffer"),
+            group["lr"],
+            group["momentum"],
+            group["dampening"],
+            group["weight_decay"],
+            group["nesterov"],
+            first,
+        )
 
 
 class Adam(Optimizer):
@@ -221,38 +228,31 @@ class Adam(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
         super().__init__(params, dict(defaults, maximize=maximize))
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient (``closure``: re-evaluate the model first and
-        return its loss, as in PyTorch)."""
-        loss = self._closure_loss(closure)
-        for group, p in self._params_with_grad():
-            state = self.state.setdefault(id(p), {})
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_avg_sq"] = np.zeros_like(p.array)
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.array)
-            state["step"] += 1
-            beta1, beta2 = group["betas"]
-            backend_for(p.device).adam_step(
-                p.array,
-                -p.grad.array if group["maximize"] else p.grad.array,
-                state["exp_avg"],
-                state["exp_avg_sq"],
-                state.get("max_exp_avg_sq"),
-                state["step"],
-                group["lr"],
-                beta1,
-                beta2,
-                group["eps"],
-                group["weight_decay"],
-                self.decoupled,
-                group["amsgrad"],
-            )
-            self._bump(p)
-        return loss
+    def _update(self, group, p):
+        state = self.state.setdefault(id(p), {})
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p.array)
+            state["exp_avg_sq"] = np.zeros_like(p.array)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p.array)
+        state["step"] += 1
+        beta1, beta2 = group["betas"]
+        backend_for(p.device).adam_step(
+            p.array,
+            -p.grad.array if group["maximize"] else p.grad.array,
+            state["exp_avg"],
+            state["exp_avg_sq"],
+            state.get("max_exp_avg_sq"),
+            state["step"],
+            group["lr"],
+            beta1,
+            beta2,
+            group["eps"],
+            group["weight_decay"],
+            self.decoupled,
+            group["amsgrad"],
+        )
 
 
 class AdamW(Adam):

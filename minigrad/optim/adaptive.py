@@ -7,7 +7,6 @@ unlike SGD and Adam they have no fused kernel. ``g`` is the gradient, after ``ma
 ``weight_decay`` (g = g + weight_decay * p).
 """
 
-from minigrad.autograd import no_grad
 from minigrad.backends import backend_for
 from minigrad.optim import Optimizer
 
@@ -21,27 +20,21 @@ def _check(name, **values):
 
 
 class _Adaptive(Optimizer):
-    """The shared loop: for every parameter with a gradient, ``_update(group, state, p, g, xp)``."""
+    """The shared part of the three: g after maximize and weight decay, the state, the step count; each
+    subclass's ``_rule(group, state, p, g, xp)`` updates the array p in place."""
 
-    @no_grad()
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient. ``closure`` (re-evaluates the model and
-        returns the loss) is called first when given, as in PyTorch; its loss is returned."""
-        loss = self._closure_loss(closure)
-        for group, p in self._params_with_grad():
-            xp = backend_for(p.device).xp
-            g = p.grad.array
-            if group["maximize"]:
-                g = -g
-            if group["weight_decay"] != 0:
-                g = g + group["weight_decay"] * p.array
-            state = self.state.setdefault(id(p), {})
-            if "step" not in state:
-                self._init_state(group, state, p, xp)
-            state["step"] += 1
-            self._update(group, state, p.array, g, xp)
-            self._bump(p)
-        return loss
+    def _update(self, group, p):
+        xp = backend_for(p.device).xp
+        g = p.grad.array
+        if group["maximize"]:
+            g = -g
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * p.array
+        state = self.state.setdefault(id(p), {})
+        if "step" not in state:
+            self._init_state(group, state, p, xp)
+        state["step"] += 1
+        self._rule(group, state, p.array, g, xp)
 
 
 class Adagrad(_Adaptive):
@@ -70,7 +63,7 @@ class Adagrad(_Adaptive):
         state["sum"] = xp.full(p.shape, group["initial_accumulator_value"], dtype=p.dtype)
 
     @staticmethod
-    def _update(group, state, p, g, xp):
+    def _rule(group, state, p, g, xp):
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += g * g
         std = xp.sqrt(state["sum"])
@@ -100,7 +93,7 @@ class Adadelta(_Adaptive):
         state["acc_delta"] = xp.zeros(p.shape, dtype=p.dtype)
 
     @staticmethod
-    def _update(group, state, p, g, xp):
+    def _rule(group, state, p, g, xp):
         rho, eps = group["rho"], group["eps"]
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
@@ -139,7 +132,7 @@ class RMSprop(_Adaptive):
             state["grad_avg"] = xp.zeros(p.shape, dtype=p.dtype)
 
     @staticmethod
-    def _update(group, state, p, g, xp):
+    def _rule(group, state, p, g, xp):
         alpha, v = group["alpha"], state["square_avg"]
         v *= alpha
         v += (1 - alpha) * g * g

@@ -364,29 +364,24 @@ def _softmax_dim(module, ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class Softmax(Module):
-    """softmax along ``dim``: exp(x_j) / sum_k exp(x_k), each slice sums to 1; see ``F.softmax``."""
-
+class _SoftmaxBase(Module):
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxBase):
+    """softmax along ``dim``: exp(x_j) / sum_k exp(x_k), each slice sums to 1; see ``F.softmax``."""
 
     def forward(self, input):
         return softmax(input, _softmax_dim(self, input.ndim))
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(_SoftmaxBase):
     """log softmax along ``dim``: x_j - log sum_k exp(x_k) (pair it with NLLLoss); see ``F.log_softmax``."""
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
 
     def forward(self, input):
         return log_softmax(input, _softmax_dim(self, input.ndim))
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

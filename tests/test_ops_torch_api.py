@@ -251,6 +251,14 @@ def test_pieces_match_pytorch(how, dtype):
     check_against_torch(lambda t: how(mg, t), lambda t: how(torch, t), x)
 
 
+def test_pieces_and_index_select_gradcheck():
+    gradcheck(lambda t: t.split([1, 3], dim=1)[1] * t.chunk(2, dim=0)[0].sum(), randn(2, 4, seed=44))
+    gradcheck(
+        lambda a, b: mg.meshgrid(a, b, indexing="xy")[0] * mg.meshgrid(a, b)[1].T, randn(3, seed=45), randn(2, seed=46)
+    )
+    gradcheck(lambda t: t.index_select(1, mg.tensor([2, 0, 2])), randn(2, 3, seed=47))
+
+
 def test_pieces_are_views_and_check_sizes():
     x = mg.arange(10.0)
     assert [p.shape for p in x.split(3)] == [(3,), (3,), (3,), (1,)]

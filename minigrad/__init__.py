@@ -15,8 +15,9 @@ import numpy as _np
 
 from minigrad import _docs, accelerator, autograd, cuda, dtypes, optim  # noqa: F401
 from minigrad._numpy_names import numpy_names
-from minigrad._threads import get_num_threads, set_num_threads, threading_layer
 from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.backends import get_backend, set_backend
+from minigrad.backends.cpu.threads import get_num_threads, set_num_threads, threading_layer
 from minigrad.device import device
 from minigrad.dtypes import bool_, double, float32, float64, int64, long
 from minigrad.gradcheck import gradcheck

@@ -135,6 +135,8 @@ AUTOGRAD = {
     "Context.saved_tensors": "The values given to ``save_for_backward``.",
     "Context.mark_non_differentiable": "Accepted for PyTorch's API: minigrad's integer outputs never get gradients.",
     "Node.name": "The node's name, e.g. ``MulBackward``.",
+    "AccumulateGrad.name": "``AccumulateGrad``, PyTorch's name for the node that adds a gradient into a leaf's .grad.",
+    "AccumulateGrad.out_meta": "The (shape, dtype) of the leaf this node accumulates into.",
     "Node.next_functions": "The graph nodes of this node's inputs (None for inputs without gradient).",
 }
 
@@ -161,8 +163,8 @@ def apply():
             _set(getattr(minigrad, name), doc)
     for path, doc in AUTOGRAD.items():
         owner, _, attr = path.rpartition(".")
-        holder = getattr(autograd, owner) if owner else autograd
-        obj = vars(holder).get(attr) if owner else getattr(autograd, attr, None)
+        holder = getattr(autograd, owner, None) if owner else autograd
+        obj = vars(holder).get(attr) if owner and holder is not None else getattr(autograd, attr, None)
         if isinstance(obj, staticmethod | classmethod):
             obj = obj.__func__
         if obj is not None:

@@ -14,6 +14,8 @@ import minigrad
 from minigrad.backends.cpu import jit
 from minigrad.backends.cpu import softmax_kernels as sk
 
+pytestmark = pytest.mark.numba  # the Numba kernels' machinery: skipped under --backend numpy
+
 
 @pytest.mark.parametrize("rows,cols", [(7, 13), (1001, 97)])
 def test_softmax_kernel_twins_agree_with_numpy(rows, cols):

@@ -9,7 +9,6 @@ import types
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
 
 PORTS = Path(__file__).parent / "ports"
@@ -91,11 +90,6 @@ def test_cnn_with_scheduler_and_checkpoint_resumed_mid_training(tmp_path, capsys
 NAME_PARTS = ["an", "el", "mi", "ra", "jo", "ka", "li", "so", "ty", "ne", "be", "da"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the lead's in-place `p.data += ...` (a .data setter and in-place augmented assignment), "
-    "issue 12 item 5; minigrad's `p.data` has no setter yet",
-)
 def test_makemore_mlp_with_manual_updates():
     pt, mgr = _both("makemore_mlp")
     rng = np.random.default_rng(1)

@@ -7,12 +7,11 @@ divides by the sum of the weights used (not by N), as PyTorch does. With probabi
 (soft labels), the loss of example i is -sum_c w_c q_ic log p_ic, and the mean divides by N.
 """
 
-import numpy as np
-
 from minigrad import dtypes
 from minigrad.autograd import Op
 from minigrad.ops.loss import _check_reduction, log_softmax
 from minigrad.ops.regression_loss import reduce_loss
+from minigrad.shapes import broadcast_shapes
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -34,7 +33,7 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, y, w):
         xp = ctx.xp
-        with np.errstate(divide="ignore"):
+        with ctx.backend.quiet():  # log(0) = -inf, then clamped
             log_x = xp.maximum(xp.log(x), x.dtype.type(-100))
             log_1mx = xp.maximum(xp.log1p(-x), x.dtype.type(-100))
         ctx.save_for_backward(x, y, w)
@@ -48,7 +47,7 @@ class BinaryCrossEntropy(Op):
         gx = g * (x - y) / ctx.xp.maximum((1 - x) * x, x.dtype.type(_EPS)) if ctx.needs_input_grad[0] else None
         gy = None
         if ctx.needs_input_grad[1]:  # PyTorch's target gradient uses the unclamped logs: +-inf at x = 0 or 1
-            with np.errstate(divide="ignore"):
+            with ctx.backend.quiet():
                 gy = g * (ctx.xp.log1p(-x) - ctx.xp.log(x))
         return gx, gy, None
 
@@ -59,7 +58,7 @@ def _weight_array(weight, input, op):
     if not isinstance(weight, Tensor):
         raise TypeError(f"{op}: weight must be a tensor, got {type(weight).__name__}")
     try:
-        np.broadcast_shapes(weight.shape, input.shape)
+        broadcast_shapes(weight.shape, input.shape)
     except ValueError:
         raise ValueError(f"{op}: weight of shape {weight.shape} does not broadcast to input {input.shape}") from None
     return weight.detach().to(input.dtype)
@@ -153,7 +152,7 @@ class KLDiv(Op):
         ctx.save_for_backward(x, t)
         if log_target:
             return xp.exp(t) * (t - x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ctx.backend.quiet():
             t_log_t = xp.where(t == 0, t.dtype.type(0), t * xp.log(t))
         return t_log_t - t * x
 
@@ -168,7 +167,7 @@ class KLDiv(Op):
             if ctx.log_target:
                 gt = grad * xp.exp(t) * (t - x + 1)
             else:
-                with np.errstate(divide="ignore"):
+                with ctx.backend.quiet():
                     gt = grad * (xp.log(t) + 1 - x)
         return gx, gt, None
 

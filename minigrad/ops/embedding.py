@@ -33,7 +33,7 @@ class Embedding(Op):
         xp = ctx.xp
         n, d = ctx.shape
         flat = (indices.reshape(-1, 1).astype(np.int64) * d + xp.arange(d, dtype=np.int64)).reshape(-1)
-        g = _scatter_add_flat(xp, n * d, flat, grad.reshape(-1, d)).reshape(n, d)
+        g = _scatter_add_flat(ctx.backend, n * d, flat, grad.reshape(-1, d)).reshape(n, d)
         if ctx.padding_idx is not None:
             g[ctx.padding_idx] = 0
         return g, None, None

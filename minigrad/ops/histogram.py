@@ -4,6 +4,7 @@ A value x falls into bin k when edges[k] <= x < edges[k + 1]; the last bin also 
 last edge; values outside [edges[0], edges[-1]] are not counted. Counting is not differentiable.
 """
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -33,7 +34,7 @@ def _range(x, lo, hi):
         lo, hi = float(x.min()), float(x.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
         raise RuntimeError(f"histogram: range of bins [{lo}, {hi}] is not finite or empty")
     return lo, hi
 

@@ -18,6 +18,7 @@ import numpy as np
 from minigrad import dtypes
 from minigrad.autograd import Op
 from minigrad.ops.reduce import normalize_dims
+from minigrad.shapes import broadcast_shapes, numel
 from minigrad.tensor import Tensor, arange
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "one_hot"]
@@ -27,7 +28,7 @@ def _positions(xp, shape, index, axis):
     """Flat (C-order) positions in an array of ``shape`` of the elements ``index`` addresses along ``axis``:
     coordinate ``axis`` comes from ``index``, every other coordinate is the element's own."""
     ndim = len(shape)
-    strides = [int(np.prod(shape[d + 1 :], dtype=np.int64)) for d in range(ndim)]
+    strides = [numel(shape[d + 1 :]) for d in range(ndim)]
     flat = index.astype(np.int64) * strides[axis]
     for d in range(ndim):
         if d != axis:
@@ -36,10 +37,11 @@ def _positions(xp, shape, index, axis):
     return flat
 
 
-def _scatter_add_flat(xp, size, flat, values):
+def _scatter_add_flat(backend, size, flat, values):
     """An array of ``size`` zeros with ``values`` added at the flat positions (repeats add up)."""
-    total = xp.bincount(flat.reshape(-1), weights=values.reshape(-1).astype(np.float64), minlength=size)
-    return total.astype(values.dtype)
+    out = backend.zeros((size,), values.dtype)
+    backend.index_add(out, flat.reshape(-1), values.reshape(-1))
+    return out
 
 
 def _leading_block(a, shape):
@@ -61,8 +63,7 @@ class Gather(Op):
     @staticmethod
     def backward(ctx, grad):
         (flat,) = ctx.saved_tensors
-        size = int(np.prod(ctx.shape, dtype=np.int64))
-        return _scatter_add_flat(ctx.xp, size, flat, grad).reshape(ctx.shape), None, None
+        return _scatter_add_flat(ctx.backend, numel(ctx.shape), flat, grad).reshape(ctx.shape), None, None
 
 
 class Scatter(Op):
@@ -81,7 +82,7 @@ class Scatter(Op):
         values = _leading_block(src, index.shape) if ctx.src_shape is not None else xp.full(index.shape, src, x.dtype)
         values = values.astype(x.dtype, copy=False)
         if add:
-            return x + _scatter_add_flat(xp, x.size, flat, values).reshape(x.shape)
+            return x + _scatter_add_flat(ctx.backend, x.size, flat, values).reshape(x.shape)
         out = x.copy()
         xp.reshape(out, -1)[flat] = values  # out is a fresh C-contiguous copy: the reshape is a view
         return out
@@ -213,7 +214,7 @@ def masked_fill(input, mask, value):  # noqa: A002
         what = dtypes.name(mask.dtype) if isinstance(mask, Tensor) else type(mask).__name__
         raise TypeError(f"masked_fill(): mask must be a bool tensor (e.g. x > 0), got {what}")
     try:
-        np.broadcast_shapes(input.shape, mask.shape)
+        broadcast_shapes(input.shape, mask.shape)
     except ValueError:
         raise RuntimeError(
             f"masked_fill(): mask of shape {mask.shape} does not broadcast with input of shape {input.shape}"

@@ -22,11 +22,11 @@ __all__ = ["adaptive_avg_pool2d", "max_pool2d_with_options", "max_unpool2d"]
 
 def _averaging_matrix(size, out, dtype, device):
     """A (out, size) matrix whose row i averages input window i of adaptive pooling."""
-    a = np.zeros((out, size))
+    rows = []
     for i in range(out):
         start, end = (i * size) // out, -(-((i + 1) * size) // out)
-        a[i, start:end] = 1.0 / (end - start)
-    return tensor(a, dtype=dtype, device=device)
+        rows.append([1.0 / (end - start) if start <= j < end else 0.0 for j in range(size)])
+    return tensor(rows, dtype=dtype, device=device)
 
 
 def adaptive_avg_pool2d(input, output_size):  # noqa: A002 - PyTorch's argument name

@@ -5,11 +5,14 @@ backend's ``rand``/``randn``, so they run on any device. Neither is differentiab
 are data (PyTorch's gradient of ``normal`` with respect to its mean and std is zero too).
 """
 
+import numbers
+
 import numpy as np
 
 from minigrad import dtypes
 from minigrad.backends import backend_for
 from minigrad.random import rng
+from minigrad.shapes import broadcast_shapes
 from minigrad.tensor import Tensor
 
 __all__ = ["multinomial", "normal"]
@@ -33,7 +36,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):  # noqa:
     w = input.detach().array
     rows = w.reshape(-1, w.shape[-1])
     n = rows.shape[1]
-    if not isinstance(num_samples, (int, np.integer)) or num_samples <= 0:
+    if not isinstance(num_samples, numbers.Integral) or num_samples <= 0:
         raise RuntimeError(f"multinomial(): num_samples must be a positive integer, got {num_samples!r}")
     if not replacement and num_samples > n:
         raise RuntimeError(f"multinomial(): cannot draw {num_samples} samples without replacement from {n} categories")
@@ -52,7 +55,7 @@ def multinomial(input, num_samples, replacement=False, generator=None):  # noqa:
         out = xp.clip(pos.reshape(u.shape) - row.astype(np.int64) * n, 0, n - 1)
     else:
         u = backend.rand(gen, rows.shape, np.float64)
-        with np.errstate(divide="ignore"):
+        with backend.quiet():
             keys = xp.log(u) / rows.astype(np.float64)  # in (-inf, 0]; weight 0 gives -inf: drawn last
         out = xp.argsort(-keys, axis=1, kind="stable")[:, : int(num_samples)]
     out = out.astype(np.int64).reshape(w.shape[:-1] + (int(num_samples),))
@@ -66,7 +69,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None)
     if tensors:
         if size is not None:
             raise RuntimeError("normal(): size= is only for a number mean and std; the tensors give the shape")
-        shape = np.broadcast_shapes(*(t.shape for t in tensors))
+        shape = broadcast_shapes(*(t.shape for t in tensors), op="normal")
         dtype = dtypes.result_type(*(t.dtype for t in tensors)) if len(tensors) == 2 else tensors[0].dtype
         device = tensors[0].device
     else:

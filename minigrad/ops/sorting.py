@@ -9,6 +9,7 @@ The order is stable (equal values keep their input order) and NaN sorts as the l
 PyTorch: last in ascending order, first in descending order.
 """
 
+import numbers
 from collections import namedtuple
 
 import numpy as np
@@ -91,7 +92,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
     """
     axis = _axis(input, dim, "topk")
     size = input.shape[axis] if axis is not None else 1
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= size:
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 0 <= k <= size:
         raise RuntimeError(f"topk(): k={k!r} is out of range for dim {dim} of size {size} (shape {input.shape})")
     if axis is None:  # PyTorch returns the 0-d tensor itself, for k = 0 as for k = 1
         return TopKResult(*sort(input))

@@ -11,9 +11,8 @@ along each dim d, so the gradient of one input element is the sum of the gradien
 ``pad`` surrounds the tensor with a constant; its backward cuts the border off the gradient again.
 """
 
+import itertools
 import numbers
-
-import numpy as np
 
 from minigrad.autograd import Op
 from minigrad.ops.reduce import normalize_dims
@@ -42,8 +41,8 @@ def split(tensor, split_size_or_sections, dim=0):
             raise RuntimeError(
                 f"split(): split sizes {sizes} must be non-negative and add up to {n} (the size of dim {axis})"
             )
-    bounds = np.cumsum([0] + sizes)
-    return tuple(_slice_along(tensor, axis, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]))
+    bounds = list(itertools.accumulate(sizes, initial=0))
+    return tuple(_slice_along(tensor, axis, a, b) for a, b in zip(bounds[:-1], bounds[1:]))
 
 
 def chunk(input, chunks, dim=0):  # noqa: A002 - PyTorch's argument names

@@ -161,13 +161,13 @@ def _state_value(opt, key, value, p):
         return int(float(value))
     if value is None or isinstance(value, (bool, int, float)):
         return value
-    from minigrad.tensor import Tensor
+    from minigrad.tensor import Tensor, tensor
 
-    host = value.detach()._host_array() if isinstance(value, Tensor) else np.asarray(value)  # also torch tensors
-    if host.shape != p.shape:
-        raise ValueError(f"{opt}.load_state_dict: state {key!r} has shape {host.shape}, its parameter {p.shape}")
-    backend = backend_for(p.device)
-    return backend.from_numpy(np.array(host, dtype=p.dtype if host.dtype.kind == "f" else host.dtype))
+    t = value.detach() if isinstance(value, Tensor) else tensor(value)  # also a PyTorch tensor or an array
+    if t.shape != p.shape:
+        raise ValueError(f"{opt}.load_state_dict: state {key!r} has shape {t.shape}, its parameter {p.shape}")
+    t = t.to(p.device)
+    return backend_for(p.device).xp.array(t.array, dtype=p.dtype if t.dtype.kind == "f" else t.dtype)  # a copy
 
 
 class SGD(Optimizer):
@@ -178,6 +178,7 @@ class SGD(Optimizer):
     buf = momentum * buf + (1 - dampening) * d  (later steps)
     d = d + momentum * buf  if nesterov  else  buf
     p = p - lr * d
+    Reference: ``minigrad/backends/numpy/optim.py`` (sgd_step).
     """
 
     def __init__(
@@ -193,9 +194,10 @@ class SGD(Optimizer):
     def _update(self, group, p):
         state = self.state.setdefault(id(p), {}) if group["momentum"] != 0 else {}
         first = state.get("momentum_buffer") is None
+        backend = backend_for(p.device)
         if group["momentum"] != 0 and first:
-            state["momentum_buffer"] = np.empty_like(p.array)
-        backend_for(p.device).sgd_step(
+            state["momentum_buffer"] = backend.empty(p.shape, p.dtype)  # the kernel's first step fills it
+        backend.sgd_step(
             p.array,
             -p.grad.array if group["maximize"] else p.grad.array,
             state.get("momentum_buffer"),
@@ -214,6 +216,7 @@ class Adam(Optimizer):
     g = grad + weight_decay * p            (Adam's L2 penalty; AdamW decays p directly instead)
     m = beta1 m + (1 - beta1) g            v = beta2 v + (1 - beta2) g^2
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    Reference: ``minigrad/backends/numpy/optim.py`` (adam_step).
     """
 
     decoupled = False
@@ -230,15 +233,16 @@ class Adam(Optimizer):
 
     def _update(self, group, p):
         state = self.state.setdefault(id(p), {})
+        backend = backend_for(p.device)  # the state lives on the parameter's device
         if not state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.array)
-            state["exp_avg_sq"] = np.zeros_like(p.array)
+            state["exp_avg"] = backend.zeros(p.shape, p.dtype)
+            state["exp_avg_sq"] = backend.zeros(p.shape, p.dtype)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.array)
+                state["max_exp_avg_sq"] = backend.zeros(p.shape, p.dtype)
         state["step"] += 1
         beta1, beta2 = group["betas"]
-        backend_for(p.device).adam_step(
+        backend.adam_step(
             p.array,
             -p.grad.array if group["maximize"] else p.grad.array,
             state["exp_avg"],

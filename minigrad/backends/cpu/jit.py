@@ -3,18 +3,16 @@
 Three decisions live here, once for every kernel:
 
 - **Cache**: kernels are compiled with ``cache=True``, so the second run of a script loads machine
-  code from disk instead of compiling (~0.8 s per parallel kernel). The cache lives in
-  ``minigrad/.numba_cache/numba-VERSION-HASH`` (HASH changes with any kernel or scalar-maths
-  source), or under ``~/.cache/minigrad`` when minigrad's directory is not writable.
+  code from disk instead of compiling. The cache lives in ``minigrad/.numba_cache/numba-HASH``
+  (HASH changes with any kernel or scalar-maths source), or under ``~/.cache/minigrad`` when
+  minigrad's directory is not writable.
 - **Threads**: ``minigrad.set_num_threads(n)`` (or ``MINIGRAD_NUM_THREADS``) sets Numba's thread
-  count. The threading layer is TBB (the ``tbb`` package, a dependency on x86-64), else
-  ``workqueue``; never OpenMP unless ``NUMBA_THREADING_LAYER`` (or ``MINIGRAD_THREADING_LAYER``)
-  asks for it. Measured here (2 cores, a VM): an empty parallel kernel costs ~3 us with TBB and
-  ~180 us with workqueue, whose threads sleep between kernels and take that long to wake, so TBB
-  runs a 4M-element ReLU forward in ~0.65 ms against ~1.0 ms. OpenMP is as quick alone, but its
-  spinning threads fight the BLAS threads NumPy's matmul uses (a training step that alternates the
-  two: 240 ms with OpenMP, 94 ms with workqueue, 62 ms with TBB). TBB is also fork-safe and may
-  be entered from several Python threads at once; workqueue may not.
+  count (``threads.py``). The threading layer is TBB (the ``tbb`` package, a dependency on x86-64),
+  else ``workqueue``; never OpenMP unless ``NUMBA_THREADING_LAYER`` (or
+  ``MINIGRAD_THREADING_LAYER``) asks for it: workqueue's sleeping threads are slow to wake for each
+  kernel, and OpenMP's spinning threads fight the BLAS threads of NumPy's matmul (docs/kernels.md
+  has the measurements). TBB is also fork-safe and may be entered from several Python threads at
+  once; workqueue may not.
   In a virtual environment (or a user or conda install) the ``tbb`` wheel's ``libtbb.so.12`` lies in
   ``<prefix>/lib``, which is not on the dynamic loader's path, and Numba would silently fall back to
   workqueue: ``_load_tbb`` finds the library through the wheel's own file list and loads it before
@@ -33,8 +31,6 @@ import sys
 import threading
 import types
 import warnings
-
-from minigrad import __version__
 
 
 def _sources_hash():
@@ -57,7 +53,7 @@ def _cache_dir():
     if os.environ.get("NUMBA_CACHE_DIR"):
         return None
     package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    name = f"numba-{__version__}-{_sources_hash()}"
+    name = f"numba-{_sources_hash()}"
     if os.access(package, os.W_OK):
         return os.path.join(package, ".numba_cache", name)
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -233,6 +229,6 @@ def _keep_freed_memory():
 
 _keep_freed_memory()
 
-from minigrad import _threads  # noqa: E402
+from minigrad.backends.cpu import threads  # noqa: E402
 
-_threads.apply_pending()
+threads.apply_pending()

@@ -15,3 +15,12 @@ def is_available():
         return bool(cuda.is_available())
     except Exception:
         return False
+
+
+def device_count():
+    """The number of CUDA GPUs minigrad can use: 0 when there is none or minigrad's CUDA backend is absent."""
+    if not is_available():
+        return 0
+    from numba import cuda
+
+    return len(cuda.gpus)

@@ -295,34 +295,75 @@ class _Preprocessor:
         return state
 
     def load_state_dict(self, state) -> _Preprocessor:
-        """Restore parameters and fitted statistics from ``state_dict()``'s output. Returns ``self``."""
+        """Restore parameters and fitted statistics from ``state_dict()``'s output. Returns ``self``.
+
+        The state is checked first (class, parameters, the type and shape of every statistic, e.g.
+        ``components_`` (n_components_, n_features_in_)); on an error nothing is changed."""
+        where = f"{type(self).__name__}.load_state_dict"
+        if not hasattr(state, "keys"):
+            raise TypeError(f"{where}: expected a dict from state_dict(), got {type(state).__name__}")
         name = str(np.asarray(state.get("__class__", "")))
         if name != type(self).__name__:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state belongs to a {name or 'unknown'}")
-        params = json.loads(str(np.asarray(state["__params__"])))
+            raise ValueError(f"{where}: the state belongs to a {name or 'unknown'}")
+        try:
+            params = json.loads(str(np.asarray(state["__params__"])))
+        except (KeyError, ValueError):
+            raise ValueError(f"{where}: the state has no valid __params__ entry") from None
+        if not isinstance(params, dict):
+            raise ValueError(f"{where}: __params__ must describe a dict, got {params!r}")
         unknown = set(params) - set(self._params)
         if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unknown parameters {sorted(unknown)}")
-        for key, value in params.items():
-            setattr(self, key, value)
+            raise ValueError(f"{where}: unknown parameters {sorted(unknown)}")
+        new = type(self)(**params)  # checks the parameters as the constructor does
         for key in self._fitted:
             if key in state:
                 value = np.array(state[key])
-                setattr(self, key, value.item() if value.ndim == 0 else value)
-            else:
-                setattr(self, key, None)
-        if not self.is_fitted:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state holds no fitted statistics")
+                setattr(new, key, value.item() if value.ndim == 0 else value)
+        if not new.is_fitted:
+            raise ValueError(f"{where}: the state holds no fitted statistics")
+        new._check_state(where)
+        self.__dict__.update(new.__dict__)
         return self
+
+    # name -> its shape: a tuple of size names (float arrays) or one size name (a positive integer)
+    _shapes: dict = {}
+
+    def _check_state(self, where, sizes=None, shapes=None):
+        """Check the type and shape of every fitted statistic against ``_shapes`` (or ``shapes``)."""
+        sizes = dict(sizes or {})
+        for key, dims in (shapes or self._shapes).items():
+            value = getattr(self, key, None)
+            if value is None:
+                if key in self._optional():
+                    continue
+                raise ValueError(f"{where}: the state has no {key}")
+            if isinstance(dims, str):  # a count that also names a size, e.g. n_features_in_ = D
+                if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                    raise ValueError(f"{where}: {key} must be a positive integer, got {value!r}")
+                if sizes.setdefault(dims, int(value)) != value:
+                    raise ValueError(f"{where}: {key} = {value} contradicts the other statistics ({sizes[dims]})")
+                continue
+            if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+                raise ValueError(f"{where}: {key} must be a float array, got {getattr(value, 'dtype', type(value))}")
+            expected = tuple(sizes[d] for d in dims)
+            if value.shape != expected:
+                names = ", ".join(dims)
+                raise ValueError(f"{where}: {key} has shape {value.shape}, expected ({names}) = {expected}")
+
+    def _optional(self):
+        return ()
 
     def save(self, path) -> str:
         """Write the parameters and fitted statistics to an ``.npz`` file; returns the file name
-        (NumPy appends ``.npz`` when ``path`` lacks it)."""
+        (``.npz`` is appended when ``path`` lacks it). The old file is replaced only once the new one
+        is complete, so an interrupted save leaves it intact."""
+        from minigrad.serialization import atomic_write
+
         state = self.state_dict()
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
-        np.savez(path, **state)
+        atomic_write(path, lambda f: np.savez(f, **state), f"{type(self).__name__}.save")
         return path
 
     @classmethod
@@ -365,6 +406,7 @@ class StandardScaler(_Preprocessor):
 
     _params = ("with_mean", "with_std")
     _fitted = ("mean_", "var_", "scale_", "n_features_in_", "n_samples_seen_")
+    _shapes = {"n_features_in_": "D", "n_samples_seen_": "N", "mean_": ("D",), "var_": ("D",), "scale_": ("D",)}
 
     def __init__(self, with_mean: bool = True, with_std: bool = True):
         self.with_mean = with_mean
@@ -429,6 +471,20 @@ class ImageNormalizer(_Preprocessor):
                 self.std_ = None
         self.image_shape_ = np.array(X.shape[1:], dtype=np.int64)
         self.n_samples_seen_ = X.shape[0]
+
+    def _check_state(self, where, sizes=None, shapes=None):
+        shape = self.image_shape_
+        if not isinstance(shape, np.ndarray) or shape.dtype.kind not in "iu" or shape.shape != (3,) or shape.min() < 1:
+            raise ValueError(f"{where}: image_shape_ must be 3 positive integers (C, H, W), got {shape!r}")
+        c, h, w = (int(n) for n in shape)
+        mean = ("C", "H", "W") if self.mode == "mean_image" else ("C",)
+        shapes = {"n_samples_seen_": "N", "mean_": mean, "std_": ("C",)}
+        super()._check_state(where, {"C": c, "H": h, "W": w}, shapes)
+        if self.mode != "channel_mean_std" and self.std_ is not None:
+            raise ValueError(f"{where}: mode {self.mode!r} has no std_, but the state holds one")
+
+    def _optional(self):
+        return () if self.mode == "channel_mean_std" else ("std_",)
 
     def _check_features(self, X, method):
         c, h, w = (int(s) for s in self.image_shape_)
@@ -497,6 +553,15 @@ class PCA(_Preprocessor):
         "n_features_in_",
         "n_samples_seen_",
     )
+    _shapes = {
+        "n_features_in_": "D",
+        "n_components_": "K",
+        "n_samples_seen_": "N",
+        "mean_": ("D",),
+        "components_": ("K", "D"),
+        "explained_variance_": ("K",),
+        "explained_variance_ratio_": ("K",),
+    }
 
     def __init__(self, n_components=None, whiten: bool = False, eps: float = 1e-5):
         if eps < 0:
@@ -583,6 +648,15 @@ class ZCA(_Preprocessor):
         "n_features_in_",
         "n_samples_seen_",
     )
+    _shapes = {
+        "n_features_in_": "D",
+        "n_samples_seen_": "N",
+        "mean_": ("D",),
+        "components_": ("D", "D"),
+        "explained_variance_": ("D",),
+        "whitening_": ("D", "D"),
+        "dewhitening_": ("D", "D"),
+    }
 
     def __init__(self, eps: float = 1e-5):
         if eps < 0:

@@ -73,6 +73,10 @@ def _unpad(g, ph, pw):
 
 
 class Conv2d(Op):
+    """out[n, f, i, j] = b[f] + sum_{c, u, v} w[f, c, u, v] x_pad[n, c, i*s + u*d, j*s + v*d]  (im2col: one
+    matrix product cols @ W^T);  dL/dW = G^T cols, dL/db = sum of G over n, i, j, and dL/dx = col2im(G W):
+    each window's gradient added back onto the input positions it read (G = dL/dout as rows)."""
+
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -116,8 +120,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     PyTorch raises RuntimeError), stride, dilation and the kernel size are positive and padding is
     non-negative (RuntimeError); a batch of 0 images gives an empty output.
     """
-    if groups != 1:
-        raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad yet")
+    if groups != 1:  # one convolution per group of channels: grouped_conv.py
+        from minigrad.ops.grouped_conv import grouped_conv2d
+
+        return grouped_conv2d(input, weight, bias, stride, padding, dilation, groups)
     if input.ndim != 4:
         raise RuntimeError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4 or weight.shape[1] != input.shape[1]:
@@ -182,8 +188,14 @@ class MaxPool2d(Op):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    if ceil_mode or return_indices:
-        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported by minigrad yet")
+    """The max of each ``kernel_size`` window (moved by ``stride``, default kernel_size; padding counts as
+    -inf), per channel, of (N, C, H, W) input; the gradient goes to the first maximum of each window.
+    ``ceil_mode`` keeps partial windows at the end; ``return_indices`` also returns each maximum's flat
+    position in its input plane (for ``max_unpool2d``)."""
+    if ceil_mode or return_indices:  # pooling.py adds partial windows and the positions of the maxima
+        from minigrad.ops.pooling import max_pool2d_with_options
+
+        return max_pool2d_with_options(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     return MaxPool2d.apply(input, *_pool_args("max_pool2d", input, kernel_size, stride, padding, dilation))
 
 
@@ -217,6 +229,9 @@ class AvgPool2d(Op):
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
+    """The mean of each ``kernel_size`` window (moved by ``stride``, default kernel_size), per channel; each
+    input position gets grad / divisor from every window it is in. The divisor is kh * kw, or only the
+    unpadded positions with ``count_include_pad=False``, or ``divisor_override``."""
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode is not supported by minigrad yet")
     k, s, p, _, ho, wo = _pool_args("avg_pool2d", input, kernel_size, stride, padding)

@@ -26,7 +26,8 @@ class Dropout(Op):
 
 
 def dropout(input, p=0.5, training=True, generator=None):
-    """y = x * mask / (1 - p), mask_i ~ Bernoulli(1 - p); dy/dx = mask / (1 - p).
+    """In training, zero each element with probability ``p`` and scale the rest by 1/(1-p); the identity
+    when ``training=False`` (``model.eval()``) or p = 0:  y = x * mask / (1 - p), mask_i ~ Bernoulli(1 - p).
 
     Integer and bool tensors: as in PyTorch, returned unchanged when nothing is dropped (eval mode,
     p = 0), zeroed for p = 1, and refused otherwise (the scaled values would not be integers)."""

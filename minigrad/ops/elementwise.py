@@ -320,6 +320,7 @@ sqrt = _float_unary(Sqrt)
 
 
 def abs(x):  # noqa: A001 - PyTorch's name
+    """|x| elementwise; d/dx = sign(x) (0 at x = 0, as in PyTorch)."""
     return Abs.apply(x)
 
 
@@ -344,7 +345,8 @@ class Clamp(Op):
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
-    """min(max(x, min), max). PyTorch's promotion: an int tensor clamped to a float bound becomes
+    """min(max(x, min), max) elementwise (either bound may be None, or a tensor); the gradient is 1 where
+    min <= x <= max and 0 outside. PyTorch's promotion: an int tensor clamped to a float bound becomes
     float32 (``arange(5).clamp(min=0.5)`` is [0.5, 1, 2, 3, 4]); an int bound keeps the dtype."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")

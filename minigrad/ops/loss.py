@@ -164,18 +164,33 @@ def _check_reduction(reduction, op):
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def cross_entropy(
+    input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0, *, size_average=None,
+    reduce=None,
+):  # fmt: skip
     """Softmax cross-entropy of logits ``input`` (N, C) or (N, C, d1, ...) or (C,) and class indices
-    ``target`` (N,) or (N, d1, ...) or (); PyTorch's arguments and defaults.
+    ``target`` (N,) or (N, d1, ...) or (); PyTorch's arguments and defaults (``weight=`` and probabilities
+    as targets: ``classification_loss.py``; size_average/reduce: PyTorch's deprecated spelling of reduction).
 
     As in PyTorch: a -inf logit (a masked class) has probability 0 and leaves the loss finite unless
     it is the target's class (then inf), or label_smoothing > 0 spreads weight onto it (inf); a target
     outside [0, C) other than ignore_index raises IndexError. The label-smoothing sum of log p runs in
     float64, so rows near finfo.min keep a finite loss where PyTorch's float32 sum overflows to inf.
     Reference: ``minigrad/backends/numpy/softmax.py`` (cross_entropy_forward, cross_entropy_backward)."""
+    if size_average is not None or reduce is not None:
+        from minigrad.ops.classification_loss import _legacy_reduction
+
+        reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
-    if weight is not None:
-        raise NotImplementedError("cross_entropy: class weights are not supported by minigrad yet")
+    if weight is not None or target.dtype.kind == "f":  # class weights or soft targets: classification_loss.py
+        from minigrad.ops.classification_loss import weighted_cross_entropy
+
+        return weighted_cross_entropy(input, target, weight, ignore_index, reduction, label_smoothing)
+    if target.dtype != dtypes.int64:
+        raise TypeError(
+            f"cross_entropy: expected target of dtype int64 (class indices), got {dtypes.name(target.dtype)}; "
+            "use target.long()"
+        )
     if input.dtype.kind != "f":
         raise TypeError(f"cross_entropy: expected floating point logits, got {dtypes.name(input.dtype)}")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -194,11 +209,16 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return loss.reshape(target.shape) if reduction == "none" else loss
 
 
-def nll_loss(input, target, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of log-probabilities ``input`` (N, C): -input[i, target_i].
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (N, C): -input[i, target_i] (PyTorch's signature;
+    class weights and (N, C, d1, ...) inputs are in classification_loss.py).
 
     A target outside [0, C) other than ignore_index raises IndexError, as in PyTorch (a negative one
     is not counted from the end)."""
+    if weight is not None or size_average is not None or reduce is not None or input.ndim != 2:
+        from minigrad.ops.classification_loss import nll_loss_general
+
+        return nll_loss_general(input, target, weight, size_average, ignore_index, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     if input.ndim != 2 or target.shape != input.shape[:1]:
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {input.shape} and {target.shape}")

@@ -200,12 +200,15 @@ def _reduce_fn(fn, name, x, dim, keepdim):
 
 
 def sum(input, dim=None, keepdim=False):  # noqa: A001 - PyTorch's name
+    """The sum over ``dim`` (an int, a tuple of ints, or None for every dim); ``keepdim=True`` keeps the
+    reduced dims with size 1. Bool tensors count their True values (int64). d/dx_i = 1."""
     if input.dtype == dtypes.bool_:
         input = input.long()
     return _reduce_fn(Sum, "sum", input, dim, keepdim)
 
 
 def mean(input, dim=None, keepdim=False):
+    """The mean over ``dim`` (None: every dim) of a floating tensor; d/dx_i = 1/n."""
     if input.dtype.kind != "f":
         raise TypeError(f"mean(): input dtype must be floating point, got {dtypes.name(input.dtype)}; use .float()")
     return _reduce_fn(Mean, "mean", input, dim, keepdim)
@@ -266,6 +269,7 @@ def max(input, dim=None, keepdim=False):  # noqa: A001
 
 
 def min(input, dim=None, keepdim=False):  # noqa: A001
+    """``min(x)``: the smallest value; ``min(x, dim)``: ``(values, indices)`` along ``dim``."""
     return _max_min(input, dim, keepdim, "min")
 
 
@@ -277,6 +281,7 @@ def amax(input, dim=(), keepdim=False):
 
 
 def amin(input, dim=(), keepdim=False):
+    """Smallest value over ``dim`` (all dims when empty); ties share the gradient evenly."""
     axes = normalize_dims(_all_if_empty(dim), input.ndim, "amin")
     _check_nonempty(input, axes, "amin")
     return _MaxMin.apply(input, axes, bool(keepdim), "min", False)

@@ -426,9 +426,9 @@ def test_groupnorm_c_groups_is_instancenorm(dtype):
     np.testing.assert_allclose(F.group_norm(x, 6, w, b).numpy(), F.instance_norm(x, weight=w, bias=b).numpy(), **tol)
 
 
+@pytest.mark.parametrize("shape", [(3, 6, 4, 5), (3, 6, 2, 1)], ids=["long runs", "channels first"])
 @pytest.mark.parametrize("kind", ["batch", "layer", "instance", "group"])
-def test_axis_sets(kind):
-    shape = (3, 6, 4, 5)
+def test_axis_sets(kind, shape):
     gid = group_index(kind, shape, num_groups=2)
     axes = reduced_axes(kind)
     # values that share a group are exactly those that differ only along the reduced axes

@@ -51,12 +51,28 @@ class NormLayout:
     view:   (P, Q, K, S), a reshape of the contiguous input; group q = x4[:, q, :, :]
     affine: (Qw, K, Sw), the shape the weight and bias are reshaped to; value x4[p, q, k, s] is
             scaled by weight[q % Qw, k, s if Sw > 1 else 0]
+    channels_first: the view is of the input with axes 0 and 1 swapped (a copy): BatchNorm of
+            inputs with few values per (sample, channel), see _build_layout
     """
 
     kind: str
     shape: tuple
     view: tuple
     affine: tuple
+    channels_first: bool = False
+
+    def group(self, xp, a):
+        """``a`` (shaped like the input) as the contiguous (P, Q, K, S) array the kernels take."""
+        if self.channels_first:
+            a = xp.swapaxes(a, 0, 1)
+        return xp.ascontiguousarray(a).reshape(self.view)
+
+    def ungroup(self, xp, a4):
+        """The inverse of ``group``: a kernel's (P, Q, K, S) result back in the input's shape."""
+        if not self.channels_first:
+            return a4.reshape(self.shape)
+        n, c, *rest = self.shape
+        return xp.ascontiguousarray(xp.swapaxes(a4.reshape(c, n, *rest), 0, 1))
 
     @property
     def groups(self):
@@ -89,6 +105,10 @@ def _build_layout(kind, shape, num_groups, normalized_ndim):
         return NormLayout(kind, shape, (1, _prod(shape[: len(shape) - d]), 1, D), (1, 1, D))
     N, C, S = shape[0], shape[1], _prod(shape[2:])
     if kind == "batch":
+        if S < 16 and N > 1:
+            # A channel's values are N runs of S, C * S apart: with short runs the kernels would
+            # read them a few values at a time. One transposing copy makes each channel one run.
+            return NormLayout(kind, shape, (1, C, 1, N * S), (C, 1, 1), channels_first=True)
         return NormLayout(kind, shape, (N, C, 1, S), (C, 1, 1))
     if kind == "instance":
         return NormLayout(kind, shape, (1, N * C, 1, S), (C, 1, 1))
@@ -107,7 +127,7 @@ def group_index(kind, shape, num_groups=None, normalized_ndim=None):
     """
     lay = norm_layout(kind, shape, num_groups, normalized_ndim)
     q = np.arange(lay.groups).reshape(1, -1, 1, 1)
-    return np.broadcast_to(q, lay.view).reshape(lay.shape)
+    return lay.ungroup(np, np.broadcast_to(q, lay.view))
 
 
 def shares_statistics(kind, shape, index, num_groups=None, normalized_ndim=None):
@@ -153,7 +173,7 @@ class Normalize(Op):
     @staticmethod
     def forward(ctx, x, weight, bias, layout, eps, center, stats, stats_out):  # always called with all 8
         b = ctx.backend
-        x4 = ctx.xp.ascontiguousarray(x).reshape(layout.view)  # a view unless x is not contiguous
+        x4 = layout.group(ctx.xp, x)  # a view, unless x is not contiguous or the layout moves channels first
         w3, b3 = _affine_arrays(ctx.xp, weight, bias, layout, x.dtype)
         if stats is None:
             y, mean, var, rstd = b.norm_forward(x4, w3, b3, eps, center)
@@ -168,12 +188,12 @@ class Normalize(Op):
         ctx.shapes = (None if weight is None else weight.shape, None if bias is None else bias.shape)
         # the arrays themselves (not reshaped views), so that an in-place change before backward is caught
         ctx.save_for_backward(x, weight, mean, rstd)
-        return y.reshape(x.shape)
+        return layout.ungroup(ctx.xp, y)
 
     @staticmethod
     def backward(ctx, grad):
         x, weight, mean, rstd = ctx.saved_tensors
-        x4 = ctx.xp.ascontiguousarray(x).reshape(ctx.layout.view)
+        x4 = ctx.layout.group(ctx.xp, x)
         if weight is not None:
             w3 = weight.reshape(ctx.layout.affine)
         else:  # the same stand-in as in forward: per element when there is a bias, else one scale
@@ -181,10 +201,10 @@ class Normalize(Op):
         need_dx = ctx.needs_input_grad[0]
         need_w = ctx.needs_input_grad[1] or ctx.needs_input_grad[2]
         dx, dw, db = ctx.backend.norm_backward(
-            grad.reshape(x4.shape), x4, w3, mean, rstd, ctx.center, ctx.batch_stats, need_dx, need_w
+            ctx.layout.group(ctx.xp, grad), x4, w3, mean, rstd, ctx.center, ctx.batch_stats, need_dx, need_w
         )
         wshape, bshape = ctx.shapes
-        gx = dx.reshape(grad.shape) if need_dx else None
+        gx = ctx.layout.ungroup(ctx.xp, dx) if need_dx else None
         gw = dw.reshape(wshape).astype(x4.dtype) if ctx.needs_input_grad[1] else None
         gb = db.reshape(bshape).astype(x4.dtype) if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None

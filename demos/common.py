@@ -48,6 +48,13 @@ def parser(file, doc):
     return p
 
 
+def arguments(file, doc, settings, argv=None):
+    """The standard command line of a demo without arguments of its own, and its settings: returns
+    ``(args, settings["quick"] if --quick else settings["full"])``."""
+    args = parser(file, doc).parse_args(argv)
+    return args, dict(settings["quick" if args.quick else "full"])
+
+
 def bar(total, desc, args, unit="step"):
     """A progress bar on standard error (only on a terminal, never with --no-progress)."""
     return progress(total=total, desc=desc, disable=True if args.no_progress else None, unit=unit)

@@ -12,8 +12,9 @@ only when the first kernel runs. ``python -m minigrad.precompile`` compiles them
 __version__ = "0.1.0"
 
 from minigrad import autograd, cuda, dtypes, optim  # noqa: F401
-from minigrad._threads import get_num_threads, set_num_threads
 from minigrad.autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from minigrad.backends import get_backend, set_backend
+from minigrad.backends.cpu.threads import get_num_threads, set_num_threads, threading_layer
 from minigrad.dtypes import bool_, double, float32, float64, int64, long
 from minigrad.gradcheck import gradcheck
 from minigrad.ops.elementwise import abs, clamp, clip, exp, log, maximum, minimum, pow, sqrt, where

@@ -3,32 +3,37 @@
 Every differentiable operation is a *Function* with a ``forward`` (compute the output and remember
 what the backward pass will need) and a ``backward`` (given dL/d(output), return dL/d(input) for
 each input). Calling ``SomeOp.apply(x, y)`` runs ``forward`` and, when gradients are wanted, links
-the output tensor to a graph node (``output.grad_fn``) that knows its inputs.
+the output tensor to a graph **node** (``output.grad_fn``).
 
-``tensor.backward()`` then walks that graph from the output back to the leaves:
+A node keeps three things: the Function, its context (what ``forward`` saved for ``backward``) and
+``next_functions``, one edge per input: the node that produced that input (and which of its
+outputs it was), or, for a leaf, the leaf's ``AccumulateGrad`` node. A node never keeps its input
+*tensors*: holding a graph's output holds the small node objects and the saved values, not the
+intermediate arrays of the forward pass, and ``backward()`` frees the saved values too.
 
-1. Collect the nodes reachable from the output, in topological order (iteratively, with an explicit
-   stack, so a chain of 10,000 ops does not hit Python's recursion limit).
-2. Visit them outputs-first. Each node receives the sum of the gradients flowing into its outputs,
-   calls its Function's ``backward`` and hands the results to its inputs.
-3. A gradient may come back with the broadcast shape of the op (``x + b`` where ``b`` was broadcast);
-   ``unbroadcast`` sums it back to the input's shape -- in one place, for every op.
-4. Leaves (tensors created by the user with ``requires_grad=True``) accumulate into ``.grad``.
-5. Unless ``retain_graph=True``, each node drops its saved arrays after use, so the memory of the
-   forward pass is freed; a second backward through it is an error that says so.
+``tensor.backward()`` then runs the algorithm of ``run_backward``:
 
-Two kinds of Function exist:
+1. Order the nodes reachable from the output so that each comes before the nodes it sends
+   gradients to (a depth-first search with an explicit stack: 10,000 chained ops are fine).
+2. Visit them in that order. Each node receives the *sum* of the gradients that reached its
+   outputs and calls its Function's ``backward``.
+3. A gradient may come back with the broadcast shape of the op (``x + b`` where ``b`` was
+   broadcast); ``unbroadcast`` sums it back to the input's shape, in one place for every op.
+4. ``AccumulateGrad`` nodes add what reaches them into their leaf's ``.grad``.
+5. Unless ``retain_graph=True``, each node releases its saved values after use; a second backward
+   through it is an error that says so.
+
+Two kinds of Function exist, and differ in one place only (``_forward`` and ``_backward``):
 
 - ``Function``: PyTorch's API for users' own ops. ``forward(ctx, *args)`` receives Tensors, and
   ``backward(ctx, *grads)`` receives and returns Tensors.
-- ``Op``: minigrad's built-in ops. Same shape, but ``forward`` and ``backward`` see the raw arrays
-  (``np.ndarray`` on the CPU), which keeps the per-op Python overhead small.
+- ``Op``: minigrad's built-in ops. Same shape, but ``forward`` and ``backward`` see the raw
+  backend arrays (``np.ndarray`` on the CPU), which keeps the per-op Python overhead small.
 """
 
 import contextlib
 import threading
-
-import numpy as np
+import weakref
 
 # --------------------------------------------------------------------------------------------
 # Grad mode
@@ -41,19 +46,15 @@ def is_grad_enabled():
     return getattr(_state, "enabled", True)
 
 
-def set_grad_enabled(mode):
-    _state.enabled = bool(mode)
-
-
 class _GradMode(contextlib.ContextDecorator):
     mode = True
 
     def __enter__(self):
         self._prev = is_grad_enabled()
-        set_grad_enabled(self.mode)
+        _state.enabled = self.mode
 
     def __exit__(self, *exc):
-        set_grad_enabled(self._prev)
+        _state.enabled = self._prev
         return False
 
 
@@ -69,17 +70,35 @@ class enable_grad(_GradMode):
     mode = True
 
 
+class set_grad_enabled(_GradMode):
+    """``mg.set_grad_enabled(False)`` turns graph building off (on with True) until told otherwise;
+    ``with mg.set_grad_enabled(is_training):`` does it for a block only and restores the mode after."""
+
+    def __init__(self, mode):
+        self._prev = is_grad_enabled()
+        self.mode = bool(mode)
+        _state.enabled = self.mode  # as a plain call it takes effect at once, like PyTorch's
+
+    def __enter__(self):
+        _state.enabled = self.mode
+
+
 # --------------------------------------------------------------------------------------------
 # Context and graph nodes
 # --------------------------------------------------------------------------------------------
 
 
 class Context:
-    """What a Function's forward leaves for its backward: saved values and which inputs need grads."""
+    """What a Function's forward leaves for its backward: saved values and which inputs need grads.
+
+    ``ctx.backend`` is the backend module of the inputs' device and ``ctx.xp`` its array namespace;
+    ``ctx.device`` is the device of the outputs: the inputs' unless the op moves them (ToDevice).
+    """
 
     def __init__(self, backend, needs_input_grad):
         self.backend = backend
         self.xp = backend.xp
+        self.device = backend.device
         self.needs_input_grad = needs_input_grad
         self._saved = ()
         self._versions = ()
@@ -109,18 +128,28 @@ class Context:
     def mark_non_differentiable(self, *outputs):
         pass  # minigrad's integer outputs (indices) are never differentiable anyway
 
+    def _release(self):
+        """Forget everything forward left here (saved values and any other attribute): after this,
+        the node is a few small objects, and a second backward raises the retain_graph error."""
+        self.__dict__.clear()
+        self._freed = True
+
 
 class Node:
-    """A graph node: one call of a Function. It is the ``grad_fn`` of the tensors that call produced."""
+    """A graph node: one call of a Function, the ``grad_fn`` of the tensors that call produced.
 
-    __slots__ = ("fn", "ctx", "inputs", "out_meta", "hooks", "__weakref__")
+    ``next_functions``: one ``(node, output_index)`` per positional input of forward, ``(None, 0)``
+    for an input that needs no gradient. ``out_meta``: (shape, dtype) of each output.
+    """
 
-    def __init__(self, fn, ctx, inputs, out_meta):
+    __slots__ = ("fn", "ctx", "next_functions", "out_meta", "hooks", "__weakref__")
+
+    def __init__(self, fn, ctx, next_functions, out_meta):
         self.fn = fn  # the Function class
         self.ctx = ctx
-        self.inputs = inputs  # one entry per positional argument: a Tensor that requires grad, or None
-        self.out_meta = out_meta  # (shape, dtype) of each output, to build zero gradients
-        self.hooks = None  # {output index: [hook, ...]} from Tensor.register_hook on non-leaves
+        self.next_functions = next_functions
+        self.out_meta = out_meta
+        self.hooks = None  # {output index: [hook, ...]}, from Tensor.register_hook on non-leaves
 
     def name(self):
         return self.fn.__name__ + "Backward"
@@ -128,23 +157,56 @@ class Node:
     def __repr__(self):
         return f"<{self.name()}>"
 
+
+class AccumulateGrad:
+    """The node of a leaf tensor: what reaches it is added into ``leaf.grad`` (PyTorch's name).
+
+    A leaf has one such node while a graph uses it (the leaf keeps only a weak reference), so a
+    leaf used twice receives the sum of both gradients, then accumulates once.
+    """
+
+    __slots__ = ("variable", "__weakref__")
+    next_functions = ()
+    hooks = None
+
+    def __init__(self, variable):
+        self.variable = variable
+
     @property
-    def next_functions(self):
-        return tuple((t.grad_fn if t is not None else None) for t in self.inputs)
+    def out_meta(self):
+        return ((self.variable.shape, self.variable.dtype),)
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
 
 
-def _record_versions(ctx, inputs, outputs, fn_name):
-    """Remember the version of every tensor whose array was saved, to catch in-place changes later."""
+def _edge(tensor):
+    """The edge from a node to one of its inputs: who receives the gradient of ``tensor``."""
+    if tensor.grad_fn is not None:
+        return tensor.grad_fn, tensor._output_index
+    node = tensor._accumulator() if tensor._accumulator is not None else None
+    if node is None:
+        node = AccumulateGrad(tensor)
+        tensor._accumulator = weakref.ref(node)
+    return node, 0
+
+
+def _record_versions(ctx, tensors, fn_name):
+    """Remember the version of every tensor whose values were saved, to catch in-place changes later.
+
+    ``tensors``: the inputs and outputs of the call. A saved Tensor (users' Functions) brings its
+    own counter; a saved array (Ops) is matched to the tensor that holds it."""
+    from minigrad.tensor import Tensor
+
     if not ctx._saved:
         return
-    owners = {}  # id of a tensor, and of its array -> the tensor (the first one wins, as before)
-    for t in (*inputs, *outputs):
-        if t is not None and hasattr(t, "_version"):
-            owners.setdefault(id(t), t)
-            owners.setdefault(id(t.array), t)
+    holders = {id(t.array): t for t in tensors}
     versions = []
     for value in ctx._saved:
-        t = owners.get(id(value))
+        t = value if isinstance(value, Tensor) else holders.get(id(value))
         if t is not None:
             versions.append((t._version, t._version.value, fn_name))
     ctx._versions = tuple(versions)
@@ -175,8 +237,6 @@ class Function:
     graph; ``backward`` receives one gradient Tensor per output and returns one per input.
     """
 
-    _raw = False  # Op sets this: its forward/backward see raw arrays
-
     @staticmethod
     def forward(ctx, *args, **kwargs):
         raise NotImplementedError
@@ -185,45 +245,62 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError
 
+    # How forward and backward see values: the one place where Function and Op differ.
+    @classmethod
+    def _forward(cls, ctx, args, kwargs):
+        """forward(ctx, *args) on detached input Tensors (sharing memory and version counter)."""
+        from minigrad.tensor import Tensor
+
+        with no_grad():
+            return cls.forward(ctx, *(a.detach() if isinstance(a, Tensor) else a for a in args), **kwargs)
+
+    @classmethod
+    def _backward(cls, ctx, grads):
+        """backward(ctx, *grads) with each gradient array wrapped in a Tensor."""
+        from minigrad.tensor import Tensor
+
+        with no_grad():
+            return cls.backward(ctx, *(Tensor._wrap(g, ctx.device) for g in grads))
+
     @classmethod
     def apply(cls, *args, **kwargs):
         from minigrad.tensor import Tensor
 
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        backend = _common_backend(cls, tensors)
+        inputs = [a for a in args if isinstance(a, Tensor)]
         grad_on = is_grad_enabled()
         needs = tuple(grad_on and isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx = Context(backend, needs)
+        ctx = Context(_common_backend(cls, inputs), needs)
 
-        if cls._raw:
-            fargs = [a.array if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *fargs, **kwargs)
-        else:
-            fargs = [a.detach() if isinstance(a, Tensor) else a for a in args]
-            with no_grad():
-                out = cls.forward(ctx, *fargs, **kwargs)
+        out = cls._forward(ctx, args, kwargs)
 
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
-        device = tensors[0].device if tensors else "cpu"
-        results = tuple(_as_output(o, device) for o in outs)
+        results = tuple(_as_output(o, ctx) for o in outs)
 
         if any(needs):
-            inputs = tuple(a if n else None for a, n in zip(args, needs))
-            node = Node(cls, ctx, inputs, tuple((r.shape, r.dtype) for r in results))
+            edges = tuple(_edge(a) if n else (None, 0) for a, n in zip(args, needs))
+            node = Node(cls, ctx, edges, tuple((r.shape, r.dtype) for r in results))
             for i, r in enumerate(results):
                 if r.dtype.kind == "f":
                     r.requires_grad = True
                     r.grad_fn = node
                     r._output_index = i
-            _record_versions(ctx, [a if isinstance(a, Tensor) else None for a in args], results, cls.__name__)
+            _record_versions(ctx, (*inputs, *results), cls.__name__)
         return results[0] if single else results
 
 
 class Op(Function):
     """Base class of minigrad's own ops: ``forward``/``backward`` take and return raw arrays."""
 
-    _raw = True
+    @classmethod
+    def _forward(cls, ctx, args, kwargs):
+        from minigrad.tensor import Tensor
+
+        return cls.forward(ctx, *(a.array if isinstance(a, Tensor) else a for a in args), **kwargs)
+
+    @classmethod
+    def _backward(cls, ctx, grads):
+        return cls.backward(ctx, *grads)
 
 
 def _common_backend(fn, tensors):
@@ -241,192 +318,228 @@ def _common_backend(fn, tensors):
     return backend_for(device)
 
 
-def _as_output(value, device):
+def _as_output(value, ctx):
+    """A forward result as a Tensor on the op's output device (``ctx.device``, which ToDevice sets)."""
     from minigrad.tensor import Tensor
 
-    if isinstance(value, Tensor):
-        return Tensor._wrap(value.array, device)
-    return Tensor._wrap(value, device)
+    if isinstance(value, Tensor):  # users' Functions: keep the counter of the memory they returned
+        out = Tensor._wrap(value.array, ctx.device)
+        out._version = value._version
+        return out
+    return Tensor._wrap(value, ctx.device)
+
+
+def _array_of(value):
+    return value.array if hasattr(value, "array") else value
 
 
 # --------------------------------------------------------------------------------------------
-# Gradients: un-broadcasting and the backward engine
+# The backward engine
 # --------------------------------------------------------------------------------------------
 
 
-def unbroadcast(grad, shape, xp=np):
+def unbroadcast(grad, shape):
     """Sum ``grad`` (shaped like a broadcast result) back to ``shape``, the shape of the input.
 
     Broadcasting copies an input along new leading axes and along axes of size 1; the gradient of a
     copy is the sum of the gradients of its copies.
     """
-    if grad.shape == tuple(shape):
+    shape = tuple(shape)
+    if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     if extra < 0:
-        raise RuntimeError(f"gradient of shape {grad.shape} cannot belong to an input of shape {tuple(shape)}")
+        raise RuntimeError(f"gradient of shape {grad.shape} cannot belong to an input of shape {shape}")
     axes = tuple(range(extra)) + tuple(extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if extra:
         grad = grad.reshape(grad.shape[extra:])
-    if grad.shape != tuple(shape):
-        raise RuntimeError(f"gradient of shape {grad.shape} does not match its input's shape {tuple(shape)}")
+    if grad.shape != shape:
+        raise RuntimeError(f"gradient of shape {grad.shape} does not match its input's shape {shape}")
     return grad
 
 
 def _topological_order(roots):
-    """Nodes reachable from ``roots``, each after every node that feeds gradient into it."""
+    """Nodes reachable from ``roots``, each before every node it sends gradients to."""
     order, seen = [], set()
     for root in roots:
-        if id(root) in seen:
+        if root in seen:
             continue
-        seen.add(id(root))
-        stack = [(root, iter(root.inputs))]
+        seen.add(root)
+        stack = [(root, iter(root.next_functions))]
         while stack:
-            node, children = stack[-1]
-            for t in children:
-                child = t.grad_fn if t is not None else None
-                if child is not None and id(child) not in seen:
-                    seen.add(id(child))
-                    stack.append((child, iter(child.inputs)))
+            node, edges = stack[-1]
+            for child, _ in edges:
+                if child is not None and child not in seen:
+                    seen.add(child)
+                    stack.append((child, iter(child.next_functions)))
                     break
             else:
                 stack.pop()
-                order.append(node)
-    order.reverse()  # now every node comes before the nodes it sends gradients to
+                order.append(node)  # after everything it feeds: reversed below
+    order.reverse()
     return order
 
 
-def _call_backward(node, grads):
-    ctx, fn = node.ctx, node.fn
-    if ctx._freed:
-        _ = ctx.saved_tensors  # raises the "backward through the graph a second time" error
-    if fn._raw:
-        result = fn.backward(ctx, *grads)
-    else:
-        from minigrad.tensor import Tensor
-
-        device = next(t for t in node.inputs if t is not None).device
-        with no_grad():
-            result = fn.backward(ctx, *(Tensor._wrap(g, device) for g in grads))
-    if not isinstance(result, tuple):
-        result = (result,)
-    if len(result) != len(node.inputs):
-        raise RuntimeError(
-            f"{fn.__name__}.backward returned {len(result)} gradients, but forward had {len(node.inputs)} inputs"
-        )
-    return [r.array if hasattr(r, "array") else r for r in result]
-
-
 def run_backward(tensors, grad_tensors, retain_graph=False):
-    """Back-propagate from ``tensors`` (seeded with ``grad_tensors``) to every leaf that requires grad."""
-    pending = {}  # node -> list of gradient arrays, one per output of the node
-    # Memory that a leaf must not keep as its .grad without copying: the seeds (the caller's), arrays
-    # handed to more than one input (x + x), arrays a user's Function returned, arrays a leaf already
-    # holds. Any other gradient is a fresh array made by an op (or a reshaped view of one), and
-    # becomes leaf.grad as it is. Memory is named by the id of the array that owns it (_owner).
-    shared = {id(_owner(g)) for g in grad_tensors}
+    """Back-propagate from ``tensors`` (seeded with the arrays ``grad_tensors``) to every leaf."""
+    pending = {}  # node -> [summed gradient of each output, or None]
+    claimed = _Claims(grad_tensors)  # which gradient arrays a leaf may keep without a copy
 
-    def add(tensor, grad):
-        grad = _fit_grad(grad, tensor)
-        node = tensor.grad_fn
-        if node is None:  # a leaf
-            _accumulate_leaf(tensor, grad, copy=id(_owner(grad)) in shared or not _fresh(grad))
-            shared.add(id(_owner(grad)))
-            return
-        slots = pending.setdefault(id(node), [None] * len(node.out_meta))
-        i = tensor._output_index
-        slots[i] = grad if slots[i] is None else slots[i] + grad
+    def send(node, index, grad):
+        shape, dtype = node.out_meta[index]
+        grad = unbroadcast(grad, shape)
+        if grad.dtype != dtype:
+            grad = grad.astype(dtype)
+        slots = pending.setdefault(node, [None] * len(node.out_meta))
+        slots[index] = grad if slots[index] is None else slots[index] + grad
 
     roots = []
     for t, g in zip(tensors, grad_tensors):
         if not t.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        add(t, g)
-        if t.grad_fn is not None:
-            roots.append(t.grad_fn)
+        _check_grad(g, t, "backward(gradient=...)")
+        node, index = _edge(t)
+        send(node, index, g)
+        roots.append(node)
 
     for node in _topological_order(roots):
-        slots = pending.pop(id(node), None)
-        if slots is None:
+        grads = pending.pop(node, None)
+        if grads is None:
             continue  # no gradient reached this node
-        xp = node.ctx.xp
-        grads = [s if s is not None else xp.zeros(shape, dtype) for s, (shape, dtype) in zip(slots, node.out_meta)]
+        if isinstance(node, AccumulateGrad):
+            _accumulate(node.variable, grads[0], claimed)
+            continue
+        if node.ctx._freed:
+            _ = node.ctx.saved_tensors  # raises the "backward through the graph a second time" error
+        grads = [g if g is not None else node.ctx.backend.zeros(*m) for g, m in zip(grads, node.out_meta)]
         if node.hooks:
-            grads = _run_node_hooks(node, grads)
+            grads = _run_hooks(node, grads)
         grads_in = _call_backward(node, grads)
+        claimed.passed_through(grads, grads_in, trusted=issubclass(node.fn, Op))
         if not retain_graph:
-            node.ctx._freed = True
-            node.ctx._saved = ()
-        owners = [id(_owner(g)) for g in grads_in if g is not None]
-        if not node.fn._raw or len(set(owners)) < len(owners):
-            shared.update(owners)
-        shared.update(id(_owner(g)) for g in grads)  # an identity backward may pass these straight through
-        for t, g in zip(node.inputs, grads_in):
-            if t is None or g is None:
-                continue
-            add(t, unbroadcast(g, t.shape, xp))
+            node.ctx._release()
+        for (child, index), g in zip(node.next_functions, grads_in):
+            if child is not None and g is not None:
+                send(child, index, g)
 
 
-def _owner(array):
-    """The array that owns ``array``'s memory: itself, or the base of a view (NumPy points a view of a
-    view at the original owner)."""
-    base = getattr(array, "base", None)
-    return base if isinstance(base, np.ndarray) else array
+def _call_backward(node, grads):
+    fn = node.fn
+    result = fn._backward(node.ctx, grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) != len(node.next_functions):
+        raise RuntimeError(
+            f"{fn.__name__}.backward returned {len(result)} gradients, but forward had "
+            f"{len(node.next_functions)} inputs"
+        )
+    return [_array_of(r) for r in result]
 
 
-def _fresh(array):
-    """True when ``array`` is writeable memory of its own: an array that owns its data, or a view of
-    the whole of such an array (a kernel's output reshaped back to the input's shape)."""
-    if not isinstance(array, np.ndarray) or not array.flags.writeable:
-        return False
-    owner = _owner(array)
-    return owner.flags.owndata and array.nbytes == owner.nbytes
+def _run_hooks(node, grads):
+    from minigrad.tensor import Tensor
+
+    for i, hooks in node.hooks.items():
+        for hook in hooks:
+            new = hook(Tensor._wrap(grads[i], node.ctx.device))
+            if new is not None:
+                grads[i] = _check_grad(_array_of(new), Tensor._wrap(grads[i], node.ctx.device), "hook")
+    return grads
 
 
-def _fit_grad(grad, tensor):
-    if grad.shape != tensor.shape:
-        raise RuntimeError(f"gradient of shape {grad.shape} does not match the tensor's shape {tensor.shape}")
+def _accumulate(leaf, grad, claimed):
+    """leaf.grad += grad (leaf.grad = grad the first time), after the leaf's own hooks."""
+    from minigrad.tensor import Tensor
+
+    for hook in leaf._hooks or ():
+        new = hook(Tensor._wrap(grad, leaf.device))
+        if new is not None:
+            grad = _check_grad(_array_of(new), leaf, "hook")
+            claimed.add(grad)  # the hook's caller may hold it
+    if leaf._grad is None:
+        leaf._grad = Tensor._wrap(grad if claimed.take(grad) else grad.copy(), leaf.device)
+    else:
+        leaf._grad.array += grad
+
+
+def _check_grad(grad, tensor, who):
+    """A gradient handed in from outside (a seed, a hook's result) must fit its tensor exactly."""
+    if tuple(grad.shape) != tensor.shape:
+        what = "hook has changed the size of value" if who == "hook" else f"{who}: gradient has the wrong shape"
+        raise RuntimeError(f"{what}: got shape {tuple(grad.shape)}, expected {tensor.shape}")
     if grad.dtype != tensor.dtype:
         grad = grad.astype(tensor.dtype)
     return grad
 
 
-def _run_node_hooks(node, grads):
-    from minigrad.tensor import Tensor
+class _Claims:
+    """The aliasing rule: when may a gradient array become ``leaf.grad`` itself, without a copy?
 
-    for i, hooks in node.hooks.items():
-        for hook in hooks:
-            new = hook(Tensor._wrap(grads[i], "cpu"))
-            if new is not None:
-                grads[i] = new.array if isinstance(new, Tensor) else new
-    return grads
+    Only when nothing else can see or change its memory later. An array that a backward pass made
+    (a kernel's output, or a reshaped view of all of one) qualifies. These do not: the seeds (the
+    caller's), arrays given to a node's backward (it may hand them straight on, like Add's), arrays a
+    user's Function or a hook returned, and memory some leaf already keeps. Memory is named by the
+    array that owns it (a view's base), so a view of a claimed array is claimed too.
+    """
+
+    def __init__(self, seeds):
+        self._ids = {id(_owner(s)) for s in seeds}
+
+    def add(self, array):
+        self._ids.add(id(_owner(array)))
+
+    def passed_through(self, grads_out, grads_in, trusted):
+        """After a node's backward: its incoming gradients, and all it returned unless it is one of
+        minigrad's Ops (whose fresh results are theirs to give; one array returned twice is not)."""
+        for g in grads_out:
+            self.add(g)
+        owners = [id(_owner(g)) for g in grads_in if g is not None]
+        if not trusted or len(set(owners)) < len(owners):
+            self._ids.update(owners)
+
+    def take(self, array):
+        """True (and the memory is claimed from now on) when ``array`` may be kept as it is."""
+        owner = _owner(array)
+        if id(owner) in self._ids or not _owns_all_of(array, owner):
+            return False
+        self._ids.add(id(owner))
+        return True
 
 
-def _accumulate_leaf(tensor, grad, copy):
-    from minigrad.tensor import Tensor
+def _owner(array):
+    """The array that owns ``array``'s memory: itself, or the base of a view (NumPy and CuPy point a
+    view of a view at the original owner)."""
+    base = getattr(array, "base", None)
+    return array if base is None or not hasattr(base, "nbytes") else base
 
-    for hook in tensor._hooks or ():
-        new = hook(Tensor._wrap(grad, tensor.device))
-        if new is not None:
-            grad, copy = new.array, True
-    if tensor.grad is None:
-        tensor.grad = Tensor._wrap(grad.copy() if copy else grad, tensor.device)
-    else:
-        tensor.grad.array += grad
+
+def _owns_all_of(array, owner):
+    """``array`` is writeable memory of its own: all of an array that owns its data."""
+    flags = getattr(array, "flags", None)
+    if flags is None or not getattr(flags, "writeable", True):
+        return False
+    return owner.flags.owndata and array.nbytes == owner.nbytes
 
 
 def _seed(tensor, gradient):
+    """The gradient backward() starts from: ones for a one-element tensor, else the caller's."""
+    from minigrad.backends import backend_for
     from minigrad.tensor import Tensor
 
+    backend = backend_for(tensor.device)
     if gradient is None:
         if tensor.numel() != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs, but the output has shape "
                 f"{tensor.shape}; pass backward(gradient=...) with a tensor of that shape"
             )
-        return np.ones(tensor.shape, dtype=tensor.dtype)
+        return backend.ones(tensor.shape, tensor.dtype)
     if isinstance(gradient, Tensor):
+        if gradient.device != tensor.device:
+            raise RuntimeError(
+                f"backward(gradient=...): the gradient is on {gradient.device} but the tensor is on {tensor.device}"
+            )
         return gradient.array
-    return np.asarray(gradient, dtype=tensor.dtype)
+    return backend.asarray(gradient, tensor.dtype)

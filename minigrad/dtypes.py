@@ -4,6 +4,8 @@ minigrad uses NumPy's dtype objects directly, so ``mg.float32 == np.float32`` an
 ``dtype`` can be handed to NumPy unchanged.
 """
 
+import numbers
+
 import numpy as np
 
 float32 = np.dtype("float32")
@@ -47,6 +49,9 @@ def as_dtype(dtype):
     raise TypeError(f"dtype {dt} is not supported; minigrad supports float32, float64, int64, bool")
 
 
+finfo = np.finfo  # machine limits of a float dtype: finfo(float32).eps, .max, .tiny
+
+
 def is_floating(dtype):
     return dtype.kind == "f"
 
@@ -76,6 +81,16 @@ def scalar_result_type(dtype, value):
     if dtype.kind == "f":
         return dtype
     return default_float
+
+
+def is_number(value):
+    """A Python or NumPy scalar (bool, int, float): something a tensor can be combined with."""
+    return isinstance(value, (numbers.Number, np.bool_)) and not isinstance(value, np.ndarray)
+
+
+def is_integer(value):
+    """A Python or NumPy integer, bools excluded (an index, a dimension, a size)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def name(dtype):

@@ -6,7 +6,8 @@ every input element:
     numerical  J[i, j] = (f(x + eps e_j)_i - f(x - eps e_j)_i) / (2 eps)      (central differences)
     analytical J[i, j] = the j-th entry of the gradient that backward() sends for the seed e_i
 
-and each pair must satisfy |numerical - analytical| <= atol + rtol |numerical|.
+and each pair must satisfy |numerical - analytical| <= atol + rtol |numerical|. The Jacobians are
+compared on the host (NumPy, float64); the function runs on its inputs' device.
 """
 
 import numpy as np
@@ -38,14 +39,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 
     def evaluate():
         outputs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor) and o.dtype.kind == "f"]
-        return np.concatenate([o.array.astype(np.float64).reshape(-1) for o in outputs])
+        return np.concatenate([o._host_array().astype(np.float64).reshape(-1) for o in outputs])
 
     # numerical Jacobian, one input element at a time (changed in place, then restored)
     numerical = []
     for t in diff:
         cols = []
         for j in np.ndindex(t.shape):
-            old = t.array[j].copy()
+            old = t.array[j].copy()  # a 0-d array of the tensor's device
             with no_grad():
                 t.array[j] = old + eps
                 plus = evaluate()
@@ -63,14 +64,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         for i in range(o.numel()):
             for t in diff:
                 t.grad = None
-            seeds = [np.zeros(q.shape, q.dtype) for q in outs]
+            seeds = [q._backend().zeros(q.shape, q.dtype) for q in outs]
             seeds[k].reshape(-1)[i] = 1.0
             wanted = [(q, s) for q, s in zip(outs, seeds) if q.requires_grad]
             if wanted:
                 run_backward([q for q, _ in wanted], [s for _, s in wanted], retain_graph=True)
             for a, t in zip(analytical, diff):
                 if t.grad is not None:
-                    a[row] = t.grad.array.reshape(-1)
+                    a[row] = t.grad._host_array().reshape(-1)
             row += 1
     for t in diff:
         t.grad = None

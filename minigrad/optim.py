@@ -5,8 +5,6 @@ PyTorch from the same weights follow the same path. Each parameter is updated in
 kernel pass (``backends/cpu/optim_kernels.py``).
 """
 
-import numpy as np
-
 from minigrad.autograd import no_grad
 from minigrad.backends import backend_for
 
@@ -61,6 +59,7 @@ class SGD(Optimizer):
     buf = momentum * buf + (1 - dampening) * d  (later steps)
     d = d + momentum * buf  if nesterov  else  buf
     p = p - lr * d
+    Reference: ``minigrad/backends/numpy/optim.py`` (sgd_step).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
@@ -77,9 +76,10 @@ class SGD(Optimizer):
         for group, p in self._params_with_grad():
             state = self.state.setdefault(id(p), {})
             first = "momentum_buffer" not in state
+            backend = backend_for(p.device)
             if group["momentum"] != 0 and first:
-                state["momentum_buffer"] = np.empty_like(p.array)
-            backend_for(p.device).sgd_step(
+                state["momentum_buffer"] = backend.empty(p.shape, p.dtype)  # the kernel's first step fills it
+            backend.sgd_step(
                 p.array,
                 p.grad.array,
                 state.get("momentum_buffer"),
@@ -99,6 +99,7 @@ class Adam(Optimizer):
     g = grad + weight_decay * p            (Adam's L2 penalty; AdamW decays p directly instead)
     m = beta1 m + (1 - beta1) g            v = beta2 v + (1 - beta2) g^2
     p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    Reference: ``minigrad/backends/numpy/optim.py`` (adam_step).
     """
 
     decoupled = False
@@ -114,15 +115,16 @@ class Adam(Optimizer):
     def step(self):
         for group, p in self._params_with_grad():
             state = self.state.setdefault(id(p), {})
+            backend = backend_for(p.device)  # the state lives on the parameter's device
             if not state:
                 state["step"] = 0
-                state["exp_avg"] = np.zeros_like(p.array)
-                state["exp_avg_sq"] = np.zeros_like(p.array)
+                state["exp_avg"] = backend.zeros(p.shape, p.dtype)
+                state["exp_avg_sq"] = backend.zeros(p.shape, p.dtype)
                 if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = np.zeros_like(p.array)
+                    state["max_exp_avg_sq"] = backend.zeros(p.shape, p.dtype)
             state["step"] += 1
             beta1, beta2 = group["betas"]
-            backend_for(p.device).adam_step(
+            backend.adam_step(
                 p.array,
                 p.grad.array,
                 state["exp_avg"],

@@ -1,9 +1,11 @@
 """Scalar maths of the normalisation layers, written once for the CPU and the GPU kernels.
 
-Every function here is a `numba.extending.register_jitable`: plain Python when called from Python,
-inlined into the caller when called from an `njit` (CPU) or `cuda.jit` (GPU) kernel. The kernels in
-`minigrad/backends/cpu/norm_kernels.py` use them; a CUDA backend calls the same functions per
-thread block (one block per normalisation group).
+Every function here is a `@scalar` function (`minigrad/scalar_math.py` explains the mechanism):
+plain Python when called from Python, compiled into the caller when called from an `njit` (CPU) or
+`cuda.jit` (GPU) kernel. The kernels in `minigrad/backends/cpu/norm_kernels.py` use them, and
+`minigrad/backends/cuda/norm_kernels.py` calls the same functions once per thread block (one block
+per normalisation group). They compute in float64 on purpose, whatever the data's dtype: these are
+the statistics.
 
 Notation (see docs/normalization.md): a group holds the n values x_1..x_n that share one mean and
 one variance; xhat_i = (x_i - mean) * rstd with rstd = 1 / sqrt(var + eps).
@@ -16,15 +18,16 @@ at most about log10(n) digits of float64: a float32 tensor with mean 1e4 and std
 precision, where the textbook E[x^2] - E[x]^2 in float32 would return noise.
 
 Numba caches a kernel without tracking changes in the functions it calls from another module
-(numba#9483): after editing this file, clear the cache (`python -m minigrad.precompile --clear`).
+(numba#9483); the CPU cache directory is named after a hash of these sources, so an edit here
+starts a fresh cache.
 """
 
 import math
 
-from numba.extending import register_jitable
+from minigrad.scalar_math import scalar
 
 
-@register_jitable
+@scalar
 def moments_from_shifted_sums(shift, s1, s2, n, center):
     """(mean, biased variance) from the shifted sums s1 = sum(x - shift), s2 = sum((x - shift)^2).
 
@@ -39,19 +42,19 @@ def moments_from_shifted_sums(shift, s1, s2, n, center):
     return shift + m1, var
 
 
-@register_jitable
+@scalar
 def inv_std(var, eps):
     """rstd = 1 / sqrt(var + eps): eps inside the square root, as in PyTorch."""
     return 1.0 / math.sqrt(var + eps)
 
 
-@register_jitable
+@scalar
 def unbiased_var(var, n):
     """The running-variance estimate: var * n / (n - 1) (Bessel's correction)."""
     return var * n / (n - 1.0)
 
 
-@register_jitable
+@scalar
 def backward_coefficients(rstd, sum_wg, sum_wg_xhat, n, center, batch_stats):
     """The per-group constants of the closed-form backward pass.
 

@@ -12,31 +12,40 @@ Every method below is a thin wrapper: the maths of each op, forward and backward
 end of this file.
 """
 
+import math
 import numbers
+import weakref
 
 import numpy as np
 
 from minigrad import dtypes
-from minigrad.autograd import _seed, is_grad_enabled, run_backward
+from minigrad.autograd import _seed, is_grad_enabled, no_grad, run_backward
+from minigrad.backends import backend_for
 from minigrad.random import rng
 
 
 class _Version:
-    """An in-place modification counter, shared by a tensor and its views."""
+    """An in-place modification counter, shared by a tensor and its views.
 
-    __slots__ = ("value",)
+    ``shared`` becomes True once a second tensor uses the counter (a view, ``detach()``): then
+    other tensors see this memory, which decides how an in-place op inside a graph may proceed.
+    """
+
+    __slots__ = ("value", "shared")
 
     def __init__(self):
         self.value = 0
+        self.shared = False
 
 
 def _canonical_device(device):
+    """The device kind, "cpu" or "cuda", of "cpu", "cuda", "cuda:0" or a device object; else an error."""
     if device is None:
         return "cpu"
-    device = str(device)
-    kind = device.split(":")[0]
+    name = str(device)
+    kind = name.split(":")[0]
     if kind not in ("cpu", "cuda"):
-        raise ValueError(f"unknown device {device!r}; expected 'cpu' or 'cuda'")
+        raise RuntimeError(f"unknown device {name!r}: minigrad runs on 'cpu' and 'cuda' (e.g. 'cuda:0')")
     return kind
 
 
@@ -51,19 +60,29 @@ class Tensor:
     def _wrap(cls, array, device="cpu"):
         """A tensor around ``array`` (no copy) with no history."""
         t = cls.__new__(cls)
+        if isinstance(array, np.generic) or not hasattr(array, "shape"):
+            array = np.asarray(array)  # NumPy reductions of 0-d arrays give scalars: keep an array
         if isinstance(array, np.ndarray) and array.dtype not in dtypes.SUPPORTED:
             array = array.astype(dtypes.as_dtype(array.dtype))
-        elif not hasattr(array, "shape"):
-            array = np.asarray(array)
         t.array = array
         t.device = device
         t.requires_grad = False
-        t.grad = None
+        t._grad = None
         t.grad_fn = None
         t._output_index = 0
         t._hooks = None
+        t._accumulator = None  # weak reference to the leaf's AccumulateGrad node while a graph uses it
         t._version = _Version()
         return t
+
+    def _share_version(self, other):
+        """Make this tensor a view of ``other``'s memory: one in-place counter for both."""
+        self._version = other._version
+        other._version.shared = True
+        return self
+
+    def _backend(self):
+        return backend_for(self.device)
 
     # ---- basic attributes ---------------------------------------------------------------
     @property
@@ -84,8 +103,43 @@ class Tensor:
 
     @property
     def data(self):
-        """A detached tensor sharing this one's values (PyTorch's ``.data``)."""
+        """A tensor sharing this one's values, outside the graph (PyTorch's ``.data``).
+
+        Changes made through it are not tracked by autograd (``p.data += -lr * p.grad`` updates
+        ``p`` with no graph and no version check); ``p.data = t`` replaces ``p``'s values by ``t``'s."""
         return Tensor._wrap(self.array, self.device)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        if value.device != self.device:
+            raise RuntimeError(f"data: cannot set data on {value.device} for a tensor on {self.device}")
+        self.array = value.array
+
+    @property
+    def grad(self):
+        """dL/d(this tensor) after ``backward()`` (leaves, and non-leaves that called ``retain_grad``)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                    f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
+            if value.dtype != self.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {dtypes.name(value.dtype)} for a tensor of "
+                    f"type {dtypes.name(self.dtype)}"
+                )
+            if value.device != self.device:
+                raise RuntimeError(f"assigned grad has data located on {value.device}, the tensor is on {self.device}")
+        self._grad = value
 
     @property
     def T(self):
@@ -102,7 +156,7 @@ class Tensor:
         return self.shape if dim is None else self.shape[dim]
 
     def numel(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     def __len__(self):
         if self.ndim == 0:
@@ -122,9 +176,7 @@ class Tensor:
         return self._host_array()
 
     def _host_array(self):
-        if self.device == "cpu":
-            return self.array
-        return self.array.copy_to_host()
+        return self._backend().to_numpy(self.array)
 
     def item(self):
         if self.numel() != 1:
@@ -167,9 +219,7 @@ class Tensor:
         run_backward([self], [_seed(self, gradient)], retain_graph=retain_graph)
 
     def detach(self):
-        t = Tensor._wrap(self.array, self.device)
-        t._version = self._version  # same memory, same counter
-        return t
+        return Tensor._wrap(self.array, self.device)._share_version(self)  # same memory, same counter
 
     def detach_(self):
         self.grad_fn = None
@@ -206,76 +256,143 @@ class Tensor:
         if self.grad_fn is None:
             return
 
+        me = weakref.ref(self)  # the graph must not keep this tensor (and its array) alive
+
         def keep(grad):
-            if self.grad is None:
-                self.grad = Tensor._wrap(grad.array.copy(), self.device)
+            t = me()
+            if t is None:
+                return
+            if t._grad is None:
+                t._grad = Tensor._wrap(grad.array.copy(), t.device)
             else:
-                self.grad.array += grad.array
+                t._grad.array += grad.array
 
         self.register_hook(keep)
 
     # ---- in-place updates (they bump the version counter) ----------------------------------
-    def _check_inplace(self, op):
-        if is_grad_enabled() and self.requires_grad:
-            if self.is_leaf:
-                raise RuntimeError(
-                    f"{op}: a leaf tensor that requires grad is being used in an in-place operation; "
-                    "wrap the update in `with minigrad.no_grad():`"
-                )
+    # ``a += b`` and ``a.add_(b)`` follow PyTorch's rules. Outside a graph (``no_grad``, or nothing
+    # requires grad) they write into a's memory, so every alias of it (``b = a``, views, ``.data``)
+    # sees the change. Inside a graph:
+    # - a leaf that requires grad may not be changed (the update belongs under ``mg.no_grad()``);
+    # - any other tensor takes the result *and its graph node*: ``h += x`` in a forward pass is
+    #   differentiable. minigrad computes the result in new memory and rebinds ``a`` to it (ops
+    #   that saved a's old values keep them, where PyTorch would raise), so it refuses when another
+    #   tensor sees a's memory (a view of it, or what it views): PyTorch would rewrite their history
+    #   too; minigrad does not.
+
+    def _check_leaf_inplace(self, op):
+        if is_grad_enabled() and self.requires_grad and self.is_leaf:
             raise RuntimeError(
-                f"{op}: in-place operations on tensors that are part of a graph are not differentiable in "
-                "minigrad; use the out-of-place version"
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
+                "wrap the update in `with minigrad.no_grad():` (or change p.data)"
             )
 
+    def _inplace(self, fn, other, op):
+        """``self = fn(self, other)`` in place: ``fn`` is the out-of-place op (add, mul, ...)."""
+        self._check_leaf_inplace(op)
+        other_grad = isinstance(other, Tensor) and other.requires_grad
+        if is_grad_enabled() and (self.requires_grad or other_grad):
+            if self._version.shared:
+                raise RuntimeError(
+                    f"{op}: in-place operation on a tensor whose memory another tensor shares (a view, or "
+                    "the tensor it views) inside a graph; minigrad does not rewrite the other's history. "
+                    "Use the out-of-place form (y = y + x)."
+                )
+            out = fn(self, other)
+            self._check_inplace_shape(out, op)
+            if out.dtype != self.dtype:
+                out = out.to(self.dtype)
+            self.array, self.grad_fn, self._output_index = out.array, out.grad_fn, out._output_index
+            self.requires_grad = out.requires_grad
+            self._version = out._version  # new memory: graphs that saved the old values keep them intact
+            return self
+        with no_grad():
+            out = fn(self, other)
+        self._check_inplace_shape(out, op)
+        return self._set_(out, op)
+
+    def _check_inplace_shape(self, out, op):
+        if out.shape != self.shape:
+            raise RuntimeError(f"{op}: output with shape {self.shape} doesn't match the broadcast shape {out.shape}")
+        if out.dtype.kind == "f" and self.dtype.kind != "f":
+            raise RuntimeError(
+                f"{op}: result type {dtypes.name(out.dtype)} can't be cast to the desired output type "
+                f"{dtypes.name(self.dtype)}"
+            )
+
+    def __iadd__(self, other):
+        return self._inplace(ops.elementwise.add, other, "add_")
+
+    def __isub__(self, other):
+        return self._inplace(ops.elementwise.sub, other, "sub_")
+
+    def __imul__(self, other):
+        return self._inplace(ops.elementwise.mul, other, "mul_")
+
+    def __itruediv__(self, other):
+        return self._inplace(ops.elementwise.div, other, "div_")
+
+    def __ipow__(self, other):
+        return self._inplace(ops.elementwise.pow, other, "pow_")
+
+    def add_(self, other, alpha=1):
+        return self._inplace(ops.elementwise.add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(ops.elementwise.sub, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other):
+        return self._inplace(ops.elementwise.mul, other, "mul_")
+
+    def div_(self, other):
+        return self._inplace(ops.elementwise.div, other, "div_")
+
+    def clamp_(self, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+        return self._inplace(lambda t, _: ops.elementwise.clamp(t, min, max), None, "clamp_")
+
     def _set_(self, values, op):
-        self._check_inplace(op)
-        values = values.array if isinstance(values, Tensor) else values
-        if self.device == "cpu":
-            np.copyto(self.array, np.asarray(values), casting="unsafe")
-        else:
-            self.array.copy_to_device(np.ascontiguousarray(np.broadcast_to(values, self.shape), dtype=self.dtype))
+        """Write ``values`` (a Tensor, array or number, broadcast to this shape) into this tensor's memory."""
+        self._check_leaf_inplace(op)
+        if is_grad_enabled() and self.requires_grad:
+            raise RuntimeError(
+                f"{op}: in-place overwrite of a tensor that is part of a graph is not differentiable in minigrad; "
+                "use the out-of-place version"
+            )
+        if isinstance(values, Tensor):
+            values = _array_on(values, self.device)
+        try:
+            self.array[...] = values
+        except ValueError as e:
+            if not getattr(self.array.flags, "writeable", True):
+                raise RuntimeError(f"{op}: this tensor's memory is read-only (e.g. a read-only NumPy array)") from e
+            raise
         self._version.value += 1
         return self
 
     def copy_(self, src):
-        if isinstance(src, Tensor):
-            src = src._host_array() if self.device == "cpu" else src.array
-        return self._set_(np.broadcast_to(np.asarray(src), self.shape), "copy_")
+        return self._set_(src if isinstance(src, Tensor) else self._backend().asarray(src), "copy_")
 
     def fill_(self, value):
-        return self._set_(np.full(self.shape, float(value) if self.dtype.kind == "f" else value), "fill_")
+        return self._set_(float(value) if self.dtype.kind == "f" else value, "fill_")
 
     def zero_(self):
         return self.fill_(0)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        return self._set_(rng(generator).uniform(a, b, self.shape), "uniform_")
+        u = self._backend().rand(rng(generator), self.shape, dtypes.float64)
+        return self._set_(a + (b - a) * u, "uniform_")
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        return self._set_(rng(generator).normal(mean, std, self.shape), "normal_")
-
-    def _inplace_binary(self, other, fn, op):
-        other = other.array if isinstance(other, Tensor) else other
-        return self._set_(fn(self.array, other), op)
-
-    def add_(self, other, alpha=1):
-        return self._inplace_binary(other, lambda a, b: a + alpha * b, "add_")
-
-    def sub_(self, other, alpha=1):
-        return self._inplace_binary(other, lambda a, b: a - alpha * b, "sub_")
-
-    def mul_(self, other):
-        return self._inplace_binary(other, np.multiply, "mul_")
-
-    def div_(self, other):
-        return self._inplace_binary(other, np.divide, "div_")
-
-    def clamp_(self, min=None, max=None):
-        return self._set_(np.clip(self.array, min, max), "clamp_")
+        return self._set_(mean + std * self._backend().randn(rng(generator), self.shape, dtypes.float64), "normal_")
 
     def __setitem__(self, index, value):
-        self._check_inplace("__setitem__")
-        value = value.array if isinstance(value, Tensor) else value
+        self._check_leaf_inplace("__setitem__")
+        if is_grad_enabled() and self.requires_grad:
+            raise RuntimeError(
+                "__setitem__: assigning into a tensor that is part of a graph is not differentiable in minigrad; "
+                "build the result with mg.where(...) or mg.cat(...) instead"
+            )
+        value = _array_on(value, self.device) if isinstance(value, Tensor) else value
         self.array[_index_arrays(index)] = value
         self._version.value += 1
 
@@ -285,7 +402,7 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
-            elif isinstance(a, str) and a.split(":")[0] in ("cpu", "cuda"):
+            elif _is_device(a):
                 device = a
             else:
                 dtype = a
@@ -505,10 +622,10 @@ class Tensor:
         return ops.reduce.argmin(self, dim, keepdim)
 
     def any(self):
-        return Tensor._wrap(np.asarray(self._host_array().any()))
+        return Tensor._wrap(self._backend().xp.asarray(self.array.any()), self.device)
 
     def all(self):
-        return Tensor._wrap(np.asarray(self._host_array().all()))
+        return Tensor._wrap(self._backend().xp.asarray(self.array.all()), self.device)
 
     # ---- shapes ------------------------------------------------------------------------------
     def reshape(self, *shape):
@@ -568,6 +685,18 @@ class _RemovableHandle:
             self._container.remove(self._item)
 
 
+def _is_device(value):
+    """A device string ("cpu", "cuda:0", "mps" -- checked later) or a device object (``mg.device``)."""
+    return isinstance(value, str) or (hasattr(value, "type") and hasattr(value, "index") and not hasattr(value, "kind"))
+
+
+def _array_on(t, device):
+    """The array of tensor ``t``, copied to ``device`` if it lives elsewhere (for copy_ and friends)."""
+    if t.device == device:
+        return t.array
+    return backend_for(device).from_numpy(t._host_array())
+
+
 def _shape_args(args):
     """Accept both ``t.reshape(2, 3)`` and ``t.reshape((2, 3))``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -604,13 +733,16 @@ def _infer_dtype(data):
 
 
 def _finish(array, device, requires_grad):
-    device = _canonical_device(device)
-    t = Tensor._wrap(array)
-    if device != "cpu":
-        t = ops.elementwise.to_device(t, device)
+    """A tensor around ``array`` (already on ``device``) that requires grad if asked."""
+    t = Tensor._wrap(array, device)
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+def _from_host(values, dtype, device):
+    """Host data (numbers, lists, NumPy arrays) as an array on ``device``."""
+    return backend_for(_canonical_device(device)).from_numpy(np.array(values, dtype=dtype))
 
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
@@ -620,7 +752,8 @@ def tensor(data, dtype=None, device="cpu", requires_grad=False):
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
         data = [d.tolist() if isinstance(d, Tensor) else d for d in data]
     dtype = dtypes.as_dtype(dtype) or _infer_dtype(data)
-    return _finish(np.array(data, dtype=dtype), device, requires_grad)
+    device = _canonical_device(device)
+    return _finish(_from_host(data, dtype, device), device, requires_grad)
 
 
 def _flat(data):
@@ -653,48 +786,63 @@ def _float_dtype(dtype):
     return dtypes.as_dtype(dtype) or dtypes.default_float
 
 
+def _on(device):
+    """(the canonical device name, its backend): where a factory makes its array."""
+    device = _canonical_device(device)
+    return device, backend_for(device)
+
+
 def zeros(*size, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.zeros(_size(size), _float_dtype(dtype)), device, requires_grad)
+    device, b = _on(device)
+    return _finish(b.zeros(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
 def ones(*size, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.ones(_size(size), _float_dtype(dtype)), device, requires_grad)
+    device, b = _on(device)
+    return _finish(b.ones(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
 def empty(*size, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.empty(_size(size), _float_dtype(dtype)), device, requires_grad)
+    device, b = _on(device)
+    return _finish(b.empty(_size(size), _float_dtype(dtype)), device, requires_grad)
 
 
 def full(size, fill_value, dtype=None, device="cpu", requires_grad=False):
+    device, b = _on(device)
     dtype = dtypes.as_dtype(dtype) or _infer_dtype(fill_value)
-    return _finish(np.full(_size((size,)), fill_value, dtype), device, requires_grad)
+    return _finish(b.full(_size((size,)), fill_value, dtype), device, requires_grad)
 
 
 def eye(n, m=None, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), device, requires_grad)
+    return _finish(_from_host(np.eye(n, m), _float_dtype(dtype), device), _canonical_device(device), requires_grad)
 
 
 def randn(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
     """Samples of the standard normal distribution N(0, 1)."""
-    dtype = _float_dtype(dtype)
-    return _finish(rng(generator).standard_normal(_size(size), dtype=dtype), device, requires_grad)
+    device, b = _on(device)
+    return _finish(b.randn(rng(generator), _size(size), _float_dtype(dtype)), device, requires_grad)
 
 
 def rand(*size, dtype=None, device="cpu", requires_grad=False, generator=None):
     """Samples of the uniform distribution on [0, 1)."""
-    dtype = _float_dtype(dtype)
-    return _finish(rng(generator).random(_size(size), dtype=dtype), device, requires_grad)
+    device, b = _on(device)
+    return _finish(b.rand(rng(generator), _size(size), _float_dtype(dtype)), device, requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None, device="cpu", generator=None):
+    """Integers drawn uniformly from {low, ..., high - 1} (``randint(high, size)`` starts at 0)."""
     if high is None:
         low, high = 0, low
+    device, b = _on(device)
+    values = b.randint(rng(generator), low, high, _size((size,)))
     dtype = dtypes.as_dtype(dtype) or dtypes.int64
-    return _finish(rng(generator).integers(low, high, size=_size((size,))).astype(dtype), device, False)
+    return _finish(values if dtype == dtypes.int64 else values.astype(dtype), device, False)
 
 
 def randperm(n, device="cpu", generator=None):
-    return _finish(rng(generator).permutation(n).astype(np.int64), device, False)
+    """A random permutation of 0, ..., n - 1 (int64)."""
+    device, b = _on(device)
+    return _finish(b.randperm(rng(generator), n), device, False)
 
 
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
@@ -703,11 +851,16 @@ def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=Fals
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.default_float
-    return _finish(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), device, requires_grad)
+    return _finish(
+        _from_host(np.arange(start, end, step), dtypes.as_dtype(dtype), device),
+        _canonical_device(device),
+        requires_grad,
+    )
 
 
 def linspace(start, end, steps, dtype=None, device="cpu", requires_grad=False):
-    return _finish(np.linspace(start, end, steps).astype(_float_dtype(dtype)), device, requires_grad)
+    values = np.linspace(start, end, steps)
+    return _finish(_from_host(values, _float_dtype(dtype), device), _canonical_device(device), requires_grad)
 
 
 def _like(fn, t, dtype, device, requires_grad, **kw):

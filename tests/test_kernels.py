@@ -14,6 +14,8 @@ import minigrad
 from minigrad.backends.cpu import jit
 from minigrad.backends.cpu import softmax_kernels as sk
 
+pytestmark = pytest.mark.numba  # the Numba kernels' machinery: skipped under --backend numpy
+
 
 @pytest.mark.parametrize("rows,cols", [(7, 13), (1001, 97)])
 def test_softmax_kernel_twins_agree_with_numpy(rows, cols):
@@ -131,3 +133,77 @@ def test_parallel_kernels_survive_fork_and_concurrent_python_threads():
     run = subprocess.run([sys.executable, "-c", FORK_AND_THREADS], capture_output=True, text=True, timeout=300, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "layer tbb" in run.stdout
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork() start method")
+def test_workqueue_layer_serialises_python_threads_instead_of_aborting():
+    # workqueue is the fallback wherever tbb is missing; it aborts the process ("Concurrent access")
+    # when two Python threads enter a parallel kernel at once, so minigrad lets them in one at a time
+    env = dict(os.environ, MINIGRAD_THREADING_LAYER="workqueue")
+    env.pop("NUMBA_THREADING_LAYER", None)
+    run = subprocess.run([sys.executable, "-c", FORK_AND_THREADS], capture_output=True, text=True, timeout=300, env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "layer workqueue" in run.stdout
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="libtbb.so.12 is the Linux name")
+@pytest.mark.skipif(not _has_tbb(), reason="needs the tbb package (a dependency on x86-64)")
+def test_tbb_is_the_layer_wherever_the_wheel_is_installed():
+    # the wheel's libtbb.so.12 lies in <prefix>/lib, off the loader's path in a venv or a user
+    # install: minigrad loads it from the wheel's file list before Numba looks for it
+    assert minigrad.threading_layer() == "tbb"
+    name, candidates = jit._tbb_candidates()
+    assert name == "libtbb.so.12" and any(os.path.exists(c) for c in candidates)
+
+
+WARN_IF_TBB_UNUSABLE = """
+import ctypes, warnings
+real = ctypes.CDLL
+def refuse_tbb(name, *args, **kwargs):
+    if "tbb" in str(name):
+        raise OSError(f"{name}: cannot open shared object file (refused by the test)")
+    return real(name, *args, **kwargs)
+ctypes.CDLL = refuse_tbb  # before numba binds it: libtbb is installed but cannot be loaded
+import numpy as np, minigrad as mg, minigrad.nn.functional as F
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    F.relu(mg.tensor(np.ones(1 << 17, np.float32)))  # a parallel kernel starts the thread pool
+    F.relu(mg.tensor(np.ones(1 << 17, np.float32)))
+print("layer", mg.threading_layer())
+print("warnings", [str(w.message) for w in caught if "tbb" in str(w.message)])
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="libtbb.so.12 is the Linux name")
+@pytest.mark.skipif(not _has_tbb(), reason="needs the tbb package (a dependency on x86-64)")
+def test_a_warning_says_once_when_tbb_is_installed_but_unusable():
+    env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_THREADING_LAYER", "MINIGRAD_THREADING_LAYER")}
+    env["MINIGRAD_NUM_THREADS"] = "2"
+    run = subprocess.run(
+        [sys.executable, "-c", WARN_IF_TBB_UNUSABLE], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "layer workqueue" in run.stdout
+    (warnings_line,) = [line for line in run.stdout.splitlines() if line.startswith("warnings")]
+    messages = eval(warnings_line[len("warnings ") :])
+    assert len(messages) == 1 and "tbb package is installed but Numba cannot use it" in messages[0], messages
+
+
+SET_NUM_THREADS_LIMITS_BLAS = """
+from threadpoolctl import threadpool_info
+import numpy as np, minigrad as mg
+np.ones((4, 4)) @ np.ones((4, 4))  # make sure the BLAS library is loaded
+mg.set_num_threads(1)
+print(sorted({(p["user_api"], p["num_threads"]) for p in threadpool_info() if p["user_api"] == "blas"}))
+print(mg.get_num_threads())
+"""
+
+
+def test_set_num_threads_limits_blas_as_well_as_numba():
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    run = subprocess.run(
+        [sys.executable, "-c", SET_NUM_THREADS_LIMITS_BLAS], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    blas, numba_threads = run.stdout.splitlines()
+    assert blas == "[('blas', 1)]" and numba_threads == "1"

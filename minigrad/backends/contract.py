@@ -31,6 +31,10 @@ GENERIC = {
     "randint": "randint(gen, low, high, shape) -> int64 samples of {low, ..., high - 1}",
     "randperm": "randperm(gen, n) -> a random permutation of 0..n-1, int64",
     "synchronize": "synchronize() -> None: wait until every queued kernel has finished (no-op on the CPU)",
+    "index_add": "index_add(out, index, values) -> None: out[index] += values in place, adding where an "
+    "index repeats (NumPy's np.add.at): the backward of indexing",
+    "quiet": "quiet() -> a context manager in which IEEE results (1/0 = inf, 0/0 = nan, log(0) = -inf) "
+    "raise no warnings",
 }
 
 # Fused kernels. ---------------------------------------------------------------------------------

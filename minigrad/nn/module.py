@@ -7,11 +7,9 @@ it, so ``model.parameters()`` and ``model.state_dict()`` find everything by walk
 
 from collections import OrderedDict
 
-import numpy as np
-
 from minigrad import dtypes
 from minigrad.autograd import Op, no_grad
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, empty, tensor
 
 
 class Parameter(Tensor):
@@ -19,8 +17,10 @@ class Parameter(Tensor):
 
     def __new__(cls, data=None, requires_grad=True):
         if data is None:
-            data = Tensor._wrap(np.empty(0, dtype=dtypes.float32))
-        p = Tensor._wrap(data.array if isinstance(data, Tensor) else np.asarray(data), getattr(data, "device", "cpu"))
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            data = tensor(data)
+        p = Tensor._wrap(data.array, data.device)
         p.__class__ = cls
         p.requires_grad = requires_grad
         return p
@@ -250,10 +250,10 @@ class Module:
                 problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing))
             if unexpected:
                 problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected))
+        given = {k: v if isinstance(v, Tensor) else tensor(v) for k, v in state_dict.items() if k in own}
         for k, target in own.items():
-            if k in state_dict:
-                src = state_dict[k]
-                shape = tuple(src.shape) if hasattr(src, "shape") else np.shape(src)
+            if k in given:
+                shape = given[k].shape
                 if shape != target.shape:
                     problems.append(
                         f"size mismatch for {k}: copying a param with shape {shape} from checkpoint, "
@@ -263,10 +263,8 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         with no_grad():
             for k, target in own.items():
-                if k in state_dict:
-                    src = state_dict[k]
-                    src = src.detach()._host_array() if isinstance(src, Tensor) else np.asarray(src)
-                    target.copy_(src)
+                if k in given:
+                    target.copy_(given[k])  # copied onto the target's device and dtype
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- calling, hooks --------------------------------------------------------------------------

@@ -10,9 +10,9 @@ Following a layer z = W x + b, the two are one layer with W' = s W (row c of W, 
 convolution, scaled by s_c) and b' = s (b - running_mean) + beta.
 """
 
-import numpy as np
-
+from minigrad import dtypes
 from minigrad.autograd import no_grad
+from minigrad.tensor import full
 
 __all__ = ["fuse_batchnorm"]
 
@@ -51,17 +51,16 @@ def fuse_batchnorm(layer, bn):
             f"fuse_batchnorm: the layer has {out} output channels but the BatchNorm normalises {bn.num_features}"
         )
 
-    def f64(t):
-        return t.detach()._host_array().astype(np.float64)
+    with no_grad():  # the folding is done in float64, on the layer's device
 
-    scale = f64(bn.weight) if bn.weight is not None else np.ones(out)
-    shift = f64(bn.bias) if bn.bias is not None else np.zeros(out)
-    s = scale / np.sqrt(f64(bn.running_var) + bn.eps)
-    w = f64(layer.weight)
-    b = f64(layer.bias) if layer.bias is not None else np.zeros(out)
-    w = w * s.reshape((out,) + (1,) * (w.ndim - 1))
-    b = (b - f64(bn.running_mean)) * s + shift
-    with no_grad():
-        fused.weight.copy_(w.astype(fused.weight.dtype))
-        fused.bias.copy_(b.astype(fused.bias.dtype))
+        def f64(t, default=0.0):
+            if t is None:
+                return full((out,), default, dtype=dtypes.float64, device=layer.weight.device)
+            return t.detach().double()
+
+        s = f64(bn.weight, 1.0) / (f64(bn.running_var) + bn.eps).sqrt()
+        w = f64(layer.weight) * s.reshape((out,) + (1,) * (layer.weight.ndim - 1))
+        b = (f64(layer.bias) - f64(bn.running_mean)) * s + f64(bn.bias)
+        fused.weight.copy_(w)
+        fused.bias.copy_(b)
     return fused

@@ -29,8 +29,6 @@ in-place autograd), which is what ``x = relu(x, inplace=True)`` expects anyway.
 
 import numbers
 
-import numpy as np
-
 from minigrad.autograd import Op, is_grad_enabled
 from minigrad.tensor import Tensor
 
@@ -53,24 +51,23 @@ def _check_float(input, op):
         raise TypeError(f"{op}(): expected a floating-point tensor, got {input.dtype}; convert it with .float()")
 
 
-def _in_place(input, kernel, *params):
-    """Run ``kernel`` into ``input``'s own memory when autograd does not need the graph; else None."""
+def _in_place(input, op_cls, *params):
+    """Run the forward kernel into ``input``'s own memory when autograd does not need the graph; else None."""
     if is_grad_enabled() and input.requires_grad:
         return None
-    from minigrad.backends import backend_for
-
     array = input.array
-    if not (isinstance(array, np.ndarray) and array.flags.c_contiguous and array.flags.writeable):
+    if not (array.flags.c_contiguous and getattr(array.flags, "writeable", True)):
         return None
-    getattr(backend_for(input.device), kernel)(array, *params, out=array)
+    forward_kernel, _ = op_cls.kernels(input._backend())
+    forward_kernel(array, *params, out=array)
     input._version.value += 1
     return input
 
 
-def _unary(op_cls, kernel, input, name, *params, inplace=False):
+def _unary(op_cls, input, name, *params, inplace=False):
     _check_float(input, name)
     if inplace:
-        done = _in_place(input, kernel, *params)
+        done = _in_place(input, op_cls, *params)
         if done is not None:
             return done
     return op_cls.apply(input, *params)
@@ -79,23 +76,27 @@ def _unary(op_cls, kernel, input, name, *params, inplace=False):
 class _FromInput(Op):
     """An activation whose backward recomputes f'(x) from the saved input x.
 
-    Subclasses name their kernels: ``<kernel>_forward(x, *params)`` and
-    ``<kernel>_backward(grad, x, *params)`` of the backend.
+    Subclasses name their pair of backend kernels: ``kernels(backend)`` returns
+    ``(backend.<name>_forward, backend.<name>_backward)``, called as ``forward(x, *params)`` and
+    ``backward(grad, x, *params)``.
     """
 
-    kernel = None
+    @staticmethod
+    def kernels(backend):
+        raise NotImplementedError
 
     @classmethod
     def forward(cls, ctx, x, *params):
         ctx.save_for_backward(x)
         ctx.params = params
-        return getattr(ctx.backend, cls.kernel + "_forward")(x, *params)
+        forward_kernel, _ = cls.kernels(ctx.backend)
+        return forward_kernel(x, *params)
 
     @classmethod
     def backward(cls, ctx, grad):
         (x,) = ctx.saved_tensors
-        gx = getattr(ctx.backend, cls.kernel + "_backward")(grad, x, *ctx.params)
-        return (gx,) + (None,) * len(ctx.params)
+        _, backward_kernel = cls.kernels(ctx.backend)
+        return (backward_kernel(grad, x, *ctx.params),) + (None,) * len(ctx.params)
 
 
 # ================================================================================================
@@ -132,6 +133,7 @@ def sigmoid(input):
     between layers.
 
     Computed from e^-|x| (never e^+x), so sigmoid(-1000) = 0 and sigmoid(1000) = 1, no overflow.
+    Reference: ``minigrad/backends/numpy/activations.py`` (sigmoid_forward, sigmoid_backward).
     """
     _check_float(input, "sigmoid")
     return Sigmoid.apply(input)
@@ -163,6 +165,7 @@ def tanh(input):
     saturates and kills gradients. In a deep tanh network with too-small weights the activations
     shrink to 0 layer after layer; with too-large ones every unit saturates at +-1 (slides 26-27):
     the motivation for Xavier initialisation.
+    Reference: ``minigrad/backends/numpy/activations.py`` (tanh_forward, tanh_backward).
     """
     _check_float(input, "tanh")
     return Tanh.apply(input)
@@ -176,7 +179,7 @@ def tanh(input):
 class ReLU(_FromInput):
     """y = max(0, x);  dy/dx = 1 for x > 0, 0 for x <= 0."""
 
-    kernel = "relu"
+    kernels = staticmethod(lambda b: (b.relu_forward, b.relu_backward))
 
 
 def relu(input, inplace=False):
@@ -191,10 +194,11 @@ def relu(input, inplace=False):
     the **dead ReLU**: a unit whose pre-activation is negative for every input (knocked off the data
     manifold by a bad initialisation or a large update) outputs 0, receives zero gradient, and never
     updates again. A common remedy: initialise its bias to a small positive value (0.01).
+    Reference: ``minigrad/backends/numpy/activations.py`` (relu_forward, relu_backward).
     """
     if isinstance(input, Tensor) and input.dtype.kind != "f":
-        return Tensor._wrap(np.maximum(input.array, 0), input.device)  # integers: no gradient
-    return _unary(ReLU, "relu_forward", input, "relu", inplace=inplace)
+        return Tensor._wrap(input._backend().xp.maximum(input.array, 0), input.device)  # integers: no gradient
+    return _unary(ReLU, input, "relu", inplace=inplace)
 
 
 def relu_(input):
@@ -205,7 +209,7 @@ def relu_(input):
 class LeakyReLU(_FromInput):
     """y = x for x > 0, slope * x otherwise;  dy/dx = 1 or slope."""
 
-    kernel = "leaky_relu"
+    kernels = staticmethod(lambda b: (b.leaky_relu_forward, b.leaky_relu_backward))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -217,8 +221,9 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
     The lecture (slide 12): the small slope for x < 0 keeps a gradient flowing, so the unit cannot
     die. PReLU learns the slope instead of fixing it.
+    Reference: ``minigrad/backends/numpy/activations.py`` (leaky_relu_forward, leaky_relu_backward).
     """
-    return _unary(LeakyReLU, "leaky_relu_forward", input, "leaky_relu", float(negative_slope), inplace=inplace)
+    return _unary(LeakyReLU, input, "leaky_relu", float(negative_slope), inplace=inplace)
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -256,6 +261,7 @@ def prelu(input, weight):
 
     The lecture (slide 12): Leaky ReLU whose slope is a parameter, trained by backpropagation with
     the rest. PyTorch's advice: do not apply weight decay to a (it pushes a to 0, i.e. back to ReLU).
+    Reference: ``minigrad/backends/numpy/activations.py`` (prelu_forward, prelu_backward).
     """
     _check_float(input, "prelu")
     if not isinstance(weight, Tensor):
@@ -274,7 +280,7 @@ def prelu(input, weight):
 class ELU(_FromInput):
     """y = x for x > 0, alpha (e^x - 1) otherwise;  dy/dx = 1 or alpha e^x."""
 
-    kernel = "elu"
+    kernels = staticmethod(lambda b: (b.elu_forward, b.elu_backward))
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -286,8 +292,9 @@ def elu(input, alpha=1.0, inplace=False):
 
     The lecture (slide 13): all the benefits of ReLU, outputs closer to zero mean, no dying; but
     it needs exp(). Computed through expm1, exact near 0 (e^x - 1 would round to 0 for x = -1e-8).
+    Reference: ``minigrad/backends/numpy/activations.py`` (elu_forward, elu_backward).
     """
-    return _unary(ELU, "elu_forward", input, "elu", float(alpha), inplace=inplace)
+    return _unary(ELU, input, "elu", float(alpha), inplace=inplace)
 
 
 def elu_(input, alpha=1.0):
@@ -298,7 +305,7 @@ def elu_(input, alpha=1.0):
 class SELU(_FromInput):
     """y = scale * elu(x, alpha) with fixed constants;  dy/dx = scale or scale alpha e^x."""
 
-    kernel = "selu"
+    kernels = staticmethod(lambda b: (b.selu_forward, b.selu_backward))
 
 
 def selu(input, inplace=False):
@@ -310,8 +317,9 @@ def selu(input, inplace=False):
       layer map zero-mean, unit-variance inputs to zero-mean, unit-variance outputs
       ("self-normalising"), with LeCun-normal weights (gain 3/4 in ``init.calculate_gain``)
     - saturates for x -> -inf (to -1.758); linear (slope 1.05) for x > 0
+    Reference: ``minigrad/backends/numpy/activations.py`` (selu_forward, selu_backward).
     """
-    return _unary(SELU, "selu_forward", input, "selu", inplace=inplace)
+    return _unary(SELU, input, "selu", inplace=inplace)
 
 
 def selu_(input):
@@ -322,7 +330,7 @@ def selu_(input):
 class CELU(_FromInput):
     """y = x for x > 0, alpha (e^(x/alpha) - 1) otherwise;  dy/dx = 1 or e^(x/alpha)."""
 
-    kernel = "celu"
+    kernels = staticmethod(lambda b: (b.celu_forward, b.celu_backward))
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -332,10 +340,11 @@ def celu(input, alpha=1.0, inplace=False):
       unless alpha = 1)
     - range (-alpha, inf); mean output closer to zero than ReLU's, like ELU
     - saturates for x -> -inf (to -alpha); linear for x > 0
+    Reference: ``minigrad/backends/numpy/activations.py`` (celu_forward, celu_backward).
     """
     if float(alpha) == 0.0:
         raise ValueError("celu(): alpha cannot be 0 (it divides x)")
-    return _unary(CELU, "celu_forward", input, "celu", float(alpha), inplace=inplace)
+    return _unary(CELU, input, "celu", float(alpha), inplace=inplace)
 
 
 def celu_(input, alpha=1.0):
@@ -346,7 +355,7 @@ def celu_(input, alpha=1.0):
 class Hardtanh(_FromInput):
     """y = clip(x, min_val, max_val);  dy/dx = 1 strictly inside, 0 outside and at both ends."""
 
-    kernel = "hardtanh"
+    kernels = staticmethod(lambda b: (b.hardtanh_forward, b.hardtanh_backward))
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
@@ -355,10 +364,11 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     - derivative: 1 for min_val < x < max_val, 0 elsewhere (0 at both ends, like PyTorch)
     - range [min_val, max_val]; zero-centred with the default [-1, 1]
     - saturates (zero gradient) outside the interval
+    Reference: ``minigrad/backends/numpy/activations.py`` (hardtanh_forward, hardtanh_backward).
     """
     if float(min_val) > float(max_val):
         raise ValueError(f"hardtanh(): min_val ({min_val}) cannot be greater than max_val ({max_val})")
-    return _unary(Hardtanh, "hardtanh_forward", input, "hardtanh", float(min_val), float(max_val), inplace=inplace)
+    return _unary(Hardtanh, input, "hardtanh", float(min_val), float(max_val), inplace=inplace)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -369,7 +379,7 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 class ReLU6(_FromInput):
     """y = min(max(0, x), 6);  dy/dx = 1 for 0 < x < 6, else 0."""
 
-    kernel = "relu6"
+    kernels = staticmethod(lambda b: (b.relu6_forward, b.relu6_backward))
 
 
 def relu6(input, inplace=False):
@@ -381,8 +391,9 @@ def relu6(input, inplace=False):
 
     The lecture (slide 18, newer activations): ReLU capped at 6, from MobileNet: a bounded output
     range keeps low-precision (fixed-point) inference accurate.
+    Reference: ``minigrad/backends/numpy/activations.py`` (relu6_forward, relu6_backward).
     """
-    return _unary(ReLU6, "relu6_forward", input, "relu6", inplace=inplace)
+    return _unary(ReLU6, input, "relu6", inplace=inplace)
 
 
 # ================================================================================================
@@ -393,7 +404,7 @@ def relu6(input, inplace=False):
 class SiLU(_FromInput):
     """y = x sigma(x);  dy/dx = s (1 + x (1 - s)), s = sigma(x)."""
 
-    kernel = "silu"
+    kernels = staticmethod(lambda b: (b.silu_forward, b.silu_backward))
 
 
 def silu(input, inplace=False):
@@ -402,8 +413,9 @@ def silu(input, inplace=False):
     - derivative: s (1 + x (1 - s)) with s = sigma(x); 1/2 at x = 0
     - range [-0.2785, inf) (minimum at x = -1.2785); not zero-centred, but negative outputs exist
     - smooth and non-monotonic; saturates to 0 for x -> -inf, linear for x -> inf
+    Reference: ``minigrad/backends/numpy/activations.py`` (silu_forward, silu_backward).
     """
-    return _unary(SiLU, "silu_forward", input, "silu", inplace=inplace)
+    return _unary(SiLU, input, "silu", inplace=inplace)
 
 
 class Swish(Op):
@@ -437,6 +449,7 @@ def swish(input, beta=1.0):
     - smooth, non-monotonic; saturates to 0 for x -> -inf, linear for x -> inf
 
     The lecture (slide 18) lists it among the newer activations found by automated search.
+    Reference: ``minigrad/backends/numpy/activations.py`` (swish_forward, swish_backward).
     """
     _check_float(input, "swish")
     if isinstance(beta, Tensor):
@@ -453,7 +466,7 @@ def swish(input, beta=1.0):
 class Mish(_FromInput):
     """y = x tanh(softplus(x));  dy/dx = tanh(sp) + x sigma(x) sech^2(sp)."""
 
-    kernel = "mish"
+    kernels = staticmethod(lambda b: (b.mish_forward, b.mish_backward))
 
 
 def mish(input, inplace=False):
@@ -465,14 +478,15 @@ def mish(input, inplace=False):
 
     The lecture (slide 18): one of the newer activations. Computed with a single exp:
     tanh(ln(1 + e)) = n / (n + 2) with n = e (e + 2), e = e^x, and x itself above 20.
+    Reference: ``minigrad/backends/numpy/activations.py`` (mish_forward, mish_backward).
     """
-    return _unary(Mish, "mish_forward", input, "mish", inplace=inplace)
+    return _unary(Mish, input, "mish", inplace=inplace)
 
 
 class GELU(_FromInput):
     """y = x Phi(x) (or its tanh approximation);  dy/dx = Phi(x) + x phi(x)."""
 
-    kernel = "gelu"
+    kernels = staticmethod(lambda b: (b.gelu_forward, b.gelu_backward))
 
 
 def gelu(input, approximate="none"):
@@ -488,16 +502,17 @@ def gelu(input, approximate="none"):
 
     The activation of BERT and GPT: ReLU's shape with a smooth knee, each input weighted by the
     probability that a standard normal variable is below it.
+    Reference: ``minigrad/backends/numpy/activations.py`` (gelu_forward, gelu_backward).
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu(): approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _unary(GELU, "gelu_forward", input, "gelu", approximate)
+    return _unary(GELU, input, "gelu", approximate)
 
 
 class Softplus(_FromInput):
     """y = log(1 + e^(beta x)) / beta (x above the threshold);  dy/dx = sigma(beta x) (1 above)."""
 
-    kernel = "softplus"
+    kernels = staticmethod(lambda b: (b.softplus_forward, b.softplus_backward))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -509,10 +524,11 @@ def softplus(input, beta=1.0, threshold=20.0):
 
     Computed as (max(bx, 0) + log1p(e^-|bx|)) / beta: e^(beta x) is never formed, so large inputs
     neither overflow nor turn the gradient into NaN.
+    Reference: ``minigrad/backends/numpy/activations.py`` (softplus_forward, softplus_backward).
     """
     if float(beta) == 0.0:
         raise ValueError("softplus(): beta cannot be 0")
-    return _unary(Softplus, "softplus_forward", input, "softplus", float(beta), float(threshold))
+    return _unary(Softplus, input, "softplus", float(beta), float(threshold))
 
 
 # ================================================================================================
@@ -523,7 +539,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 class Softsign(_FromInput):
     """y = x / (1 + |x|);  dy/dx = 1 / (1 + |x|)^2."""
 
-    kernel = "softsign"
+    kernels = staticmethod(lambda b: (b.softsign_forward, b.softsign_backward))
 
 
 def softsign(input):
@@ -532,14 +548,15 @@ def softsign(input):
     - derivative: 1 / (1 + |x|)^2
     - range (-1, 1); zero-centred
     - saturates, but slowly: softsign'(10) = 0.0083 where tanh'(10) = 8.2e-9
+    Reference: ``minigrad/backends/numpy/activations.py`` (softsign_forward, softsign_backward).
     """
-    return _unary(Softsign, "softsign_forward", input, "softsign")
+    return _unary(Softsign, input, "softsign")
 
 
 class Hardsigmoid(_FromInput):
     """y = relu6(x + 3) / 6;  dy/dx = 1/6 for -3 < x < 3, else 0."""
 
-    kernel = "hardsigmoid"
+    kernels = staticmethod(lambda b: (b.hardsigmoid_forward, b.hardsigmoid_backward))
 
 
 def hardsigmoid(input, inplace=False):
@@ -549,14 +566,15 @@ def hardsigmoid(input, inplace=False):
     - range [0, 1]; not zero-centred; saturates outside [-3, 3]
 
     A cheap sigmoid without exp (MobileNetV3).
+    Reference: ``minigrad/backends/numpy/activations.py`` (hardsigmoid_forward, hardsigmoid_backward).
     """
-    return _unary(Hardsigmoid, "hardsigmoid_forward", input, "hardsigmoid", inplace=inplace)
+    return _unary(Hardsigmoid, input, "hardsigmoid", inplace=inplace)
 
 
 class Hardswish(_FromInput):
     """y = x relu6(x + 3) / 6;  dy/dx = 0 (x <= -3), x/3 + 1/2 (-3 < x < 3), 1 (x >= 3)."""
 
-    kernel = "hardswish"
+    kernels = staticmethod(lambda b: (b.hardswish_forward, b.hardswish_backward))
 
 
 def hardswish(input, inplace=False):
@@ -565,8 +583,9 @@ def hardswish(input, inplace=False):
     - derivative: 0 for x <= -3, x/3 + 1/2 for -3 < x < 3, 1 for x >= 3 (PyTorch's values at the
       kinks: 0 at -3, 1 at 3)
     - range [-0.375, inf); not zero-centred; flat (zero gradient) below -3, linear above 3
+    Reference: ``minigrad/backends/numpy/activations.py`` (hardswish_forward, hardswish_backward).
     """
-    return _unary(Hardswish, "hardswish_forward", input, "hardswish", inplace=inplace)
+    return _unary(Hardswish, input, "hardswish", inplace=inplace)
 
 
 # ================================================================================================
@@ -602,6 +621,7 @@ def maxout(input, pieces, dim=1):
     - range (-inf, inf), outputs of either sign; linear pieces: no saturation, no dying
     - cost: ``pieces`` times the parameters of one linear unit (the lecture, slide 14: "doubles the
       number of parameters per neuron")
+    Reference: ``minigrad/backends/numpy/activations.py`` (maxout_forward, maxout_backward).
     """
     _check_float(input, "maxout")
     if not isinstance(pieces, numbers.Integral) or pieces < 1:

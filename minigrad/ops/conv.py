@@ -1,4 +1,4 @@
-"""2-D convolution and pooling on (N, C, H, W) tensors, by im2col on NumPy.
+"""2-D convolution and pooling on (N, C, H, W) tensors, by im2col on the device's array namespace.
 
 im2col turns convolution into one matrix product: every receptive field (C x kh x kw values) becomes
 a row of a "columns" matrix, and the output is ``columns @ weight.reshape(F, -1).T``. The backward
@@ -8,16 +8,16 @@ back onto the input positions it came from (windows overlap, so positions collec
 Output size along one axis: ``(H + 2 padding - dilation (k - 1) - 1) // stride + 1``.
 """
 
-import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+import math
 
+from minigrad import dtypes
 from minigrad.autograd import Op
 
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
 
 
 def _pair(v, name, op):
-    if isinstance(v, (int, np.integer)):
+    if dtypes.is_integer(v):
         return int(v), int(v)
     v = tuple(int(a) for a in v)
     if len(v) != 2:
@@ -34,15 +34,20 @@ def _out_size(size, k, s, p, d, op, shape):
     return out
 
 
-def _windows(xp_, kh, kw, sh, sw, dh, dw, ho, wo):
-    """View of every receptive field: (N, C, Ho, Wo, kh, kw), no copy."""
-    win = sliding_window_view(xp_, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))
-    return win[:, :, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, ::dh, ::dw]
+def _windows(xp, x, kh, kw, sh, sw, dh, dw, ho, wo):
+    """View of every receptive field of the padded x: (N, C, Ho, Wo, kh, kw), no copy.
+
+    Window (i, j) starts at row i * sh, column j * sw; its element (a, b) is a * dh rows and
+    b * dw columns further: the view only needs strides, read-only use.
+    """
+    s0, s1, s2, s3 = x.strides
+    shape = x.shape[:2] + (ho, wo, kh, kw)
+    return xp.lib.stride_tricks.as_strided(x, shape, (s0, s1, s2 * sh, s3 * sw, s2 * dh, s3 * dw))
 
 
-def _col2im(gwin, shape, kh, kw, sh, sw, dh, dw, ho, wo):
+def _col2im(xp, gwin, shape, kh, kw, sh, sw, dh, dw, ho, wo):
     """Add the window gradients (N, C, Ho, Wo, kh, kw) back onto a zero (N, C, Hp, Wp) array."""
-    g = np.zeros(shape, dtype=gwin.dtype)
+    g = xp.zeros(shape, dtype=gwin.dtype)
     for i in range(kh):
         for j in range(kw):
             g[:, :, i * dh : i * dh + sh * (ho - 1) + 1 : sh, j * dw : j * dw + sw * (wo - 1) + 1 : sw] += gwin[
@@ -51,10 +56,10 @@ def _col2im(gwin, shape, kh, kw, sh, sw, dh, dw, ho, wo):
     return g
 
 
-def _pad(x, ph, pw, value=0.0):
+def _pad(xp, x, ph, pw, value=0.0):
     if ph == 0 and pw == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+    return xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
 def _unpad(g, ph, pw):
@@ -69,8 +74,8 @@ class Conv2d(Op):
         f, _, kh, kw = weight.shape
         ho = _out_size(h, kh, sh, ph, dh, "conv2d", x.shape)
         wo = _out_size(w, kw, sw, pw, dw, "conv2d", x.shape)
-        xpad = _pad(x, ph, pw)
-        win = _windows(xpad, kh, kw, sh, sw, dh, dw, ho, wo)  # (N, C, Ho, Wo, kh, kw)
+        xpad = _pad(ctx.xp, x, ph, pw)
+        win = _windows(ctx.xp, xpad, kh, kw, sh, sw, dh, dw, ho, wo)  # (N, C, Ho, Wo, kh, kw)
         cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * kh * kw)  # the im2col copy
         out = cols @ weight.reshape(f, -1).T  # (N*Ho*Wo, F)
         if bias is not None:
@@ -89,7 +94,7 @@ class Conv2d(Op):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gcols = (g2 @ weight.reshape(f, -1)).reshape(n, ho, wo, c, kh, kw).transpose(0, 3, 1, 2, 4, 5)
-            gx = _unpad(_col2im(gcols, pshape, kh, kw, sh, sw, dh, dw, ho, wo), ph, pw)
+            gx = _unpad(_col2im(ctx.xp, gcols, pshape, kh, kw, sh, sw, dh, dw, ho, wo), ph, pw)
         if ctx.needs_input_grad[1]:
             gw = (g2.T @ cols).reshape(weight.shape)
         if ctx.needs_input_grad[2]:
@@ -140,22 +145,23 @@ class MaxPool2d(Op):
 
     @staticmethod
     def forward(ctx, x, k, s, p, d, ho, wo):
-        xpad = _pad(x, p[0], p[1], -np.inf)
-        win = _windows(xpad, k[0], k[1], s[0], s[1], d[0], d[1], ho, wo)
+        xp = ctx.xp
+        xpad = _pad(xp, x, p[0], p[1], -math.inf)
+        win = _windows(xp, xpad, k[0], k[1], s[0], s[1], d[0], d[1], ho, wo)
         flat = win.reshape(*win.shape[:4], -1)
         arg = flat.argmax(axis=-1)
         ctx.save_for_backward(arg)
         ctx.geom = (xpad.shape, k, s, p, d, ho, wo)
-        return np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+        return xp.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
 
     @staticmethod
     def backward(ctx, grad):
         (arg,) = ctx.saved_tensors
         pshape, k, s, p, d, ho, wo = ctx.geom
-        gwin = np.zeros(grad.shape + (k[0] * k[1],), dtype=grad.dtype)
-        np.put_along_axis(gwin, arg[..., None], grad[..., None], axis=-1)
-        gwin = gwin.reshape(grad.shape + k)
-        return _unpad(_col2im(gwin, pshape, *k, *s, *d, ho, wo), *p), None, None, None, None, None, None
+        xp = ctx.xp
+        chosen = arg[..., None] == xp.arange(k[0] * k[1])  # one-hot: the window's winning position
+        gwin = (chosen * grad[..., None]).astype(grad.dtype).reshape(grad.shape + k)
+        return _unpad(_col2im(xp, gwin, pshape, *k, *s, *d, ho, wo), *p), None, None, None, None, None, None
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -170,15 +176,16 @@ class AvgPool2d(Op):
     @staticmethod
     def forward(ctx, x, k, s, p, ho, wo, count_include_pad, divisor_override):
         d = (1, 1)
-        xpad = _pad(x, p[0], p[1])
-        total = _windows(xpad, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
+        xp = ctx.xp
+        xpad = _pad(xp, x, p[0], p[1])
+        total = _windows(xp, xpad, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
         if divisor_override:
-            divisor = np.asarray(divisor_override, dtype=x.dtype)
+            divisor = x.dtype.type(divisor_override)
         elif count_include_pad or p == (0, 0):
-            divisor = np.asarray(k[0] * k[1], dtype=x.dtype)
-        else:
-            ones = _pad(np.ones((1, 1) + x.shape[2:], dtype=x.dtype), p[0], p[1])
-            divisor = _windows(ones, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
+            divisor = x.dtype.type(k[0] * k[1])
+        else:  # count the real (unpadded) positions of each window
+            ones = _pad(xp, ctx.backend.ones((1, 1) + x.shape[2:], x.dtype), p[0], p[1])
+            divisor = _windows(xp, ones, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
         ctx.geom = (xpad.shape, k, s, p, d, ho, wo, divisor)
         return (total / divisor).astype(x.dtype)
 
@@ -186,8 +193,8 @@ class AvgPool2d(Op):
     def backward(ctx, grad):
         pshape, k, s, p, d, ho, wo, divisor = ctx.geom
         g = (grad / divisor).astype(grad.dtype)
-        gwin = np.broadcast_to(g[..., None, None], g.shape + k)
-        return (_unpad(_col2im(gwin, pshape, *k, *s, *d, ho, wo), *p),) + (None,) * 7
+        gwin = ctx.xp.broadcast_to(g[..., None, None], g.shape + k)
+        return (_unpad(_col2im(ctx.xp, gwin, pshape, *k, *s, *d, ho, wo), *p),) + (None,) * 7
 
 
 def avg_pool2d(

@@ -1,6 +1,7 @@
 """Dropout (Srivastava et al. 2014): in training, zero each element with probability p and scale the
 survivors by 1/(1-p), so the expected value is unchanged and evaluation needs no rescaling."""
 
+from minigrad import dtypes
 from minigrad.autograd import Op
 from minigrad.random import rng
 
@@ -8,9 +9,11 @@ __all__ = ["dropout"]
 
 
 class Dropout(Op):
+    """y = x * m / (1 - p), m_i ~ Bernoulli(1 - p) drawn on x's device;  dy/dx = m / (1 - p)."""
+
     @staticmethod
     def forward(ctx, x, p, generator):
-        keep = rng(generator).random(x.shape) >= p
+        keep = ctx.backend.rand(rng(generator), x.shape, dtypes.float64) >= p
         mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p) if p < 1 else keep.astype(x.dtype)
         ctx.save_for_backward(mask)
         return x * mask

@@ -5,12 +5,12 @@ it back to each input's shape (``autograd.unbroadcast``). Python scalars follow 
 promotion: ``float32_tensor * 2.0`` stays float32.
 """
 
-import numbers
-
-import numpy as np
+import operator
 
 from minigrad import dtypes
 from minigrad.autograd import Op
+from minigrad.backends import backend_for
+from minigrad.shapes import broadcast_shapes
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -38,7 +38,9 @@ __all__ = [
 
 
 def _operands(a, b, op):
-    """Turn (Tensor | number, Tensor | number) into two tensors of PyTorch's result dtype."""
+    """(Tensor | number, Tensor | number) in PyTorch's result dtype: a tensor of another dtype is
+    cast; a number becomes a scalar of that dtype (``float32_tensor * 2.0`` stays float32), which
+    every backend's arrays combine with directly, on any device."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         dtype = dtypes.result_type(a.dtype, b.dtype)
     elif isinstance(a, Tensor):
@@ -53,9 +55,9 @@ def _operands(a, b, op):
 
 
 def _scalar_dtype(t, value, op):
-    if isinstance(value, np.ndarray):
-        raise TypeError(f"{op}: wrap NumPy arrays with mg.tensor(...) before mixing them with Tensors")
-    if not isinstance(value, (numbers.Number, np.generic)):
+    if hasattr(value, "shape") and value.shape != ():
+        raise TypeError(f"{op}: wrap arrays with mg.tensor(...) before mixing them with Tensors")
+    if not dtypes.is_number(value):
         raise TypeError(f"{op}: unsupported operand type {type(value).__name__} (expected a Tensor or a number)")
     return dtypes.scalar_result_type(t.dtype, value)
 
@@ -63,17 +65,15 @@ def _scalar_dtype(t, value, op):
 def _as_tensor(x, dtype):
     if isinstance(x, Tensor):
         return x if x.dtype == dtype else cast(x, dtype)
-    return Tensor._wrap(np.asarray(x, dtype=dtype))
+    return dtype.type(x)
+
+
+def _shape(x):
+    return x.shape if isinstance(x, Tensor) else ()
 
 
 def _check_broadcast(op, a, b):
-    try:
-        return np.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(
-            f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together "
-            "(trailing dimensions must be equal or 1)"
-        ) from None
+    return broadcast_shapes(_shape(a), _shape(b), op=op)
 
 
 # ---- + - * / ------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, x, y):
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with ctx.backend.quiet():
             z = x**y
         ctx.save_for_backward(x, y, z)
         return z
@@ -204,7 +204,7 @@ class Pow(Op):
         x, y, z = ctx.saved_tensors
         xp = ctx.xp
         gx = gy = None
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with ctx.backend.quiet():
             if ctx.needs_input_grad[0]:
                 gx = xp.where(y == 0, 0.0, grad * y * x ** (y - 1)).astype(x.dtype)
             if ctx.needs_input_grad[1]:
@@ -214,7 +214,7 @@ class Pow(Op):
 
 def pow(x, exponent):
     """x ** exponent, for a tensor or a number on either side."""
-    if isinstance(x, Tensor) and isinstance(exponent, numbers.Number) and not isinstance(exponent, bool):
+    if isinstance(x, Tensor) and dtypes.is_number(exponent) and not isinstance(exponent, bool):
         if x.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
             x = cast(x, dtypes.default_float)
         return PowScalar.apply(x, exponent)
@@ -255,13 +255,13 @@ class Log(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with ctx.backend.quiet():
             return ctx.xp.log(x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with ctx.backend.quiet():
             return grad / x
 
 
@@ -270,7 +270,7 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, x):
-        with np.errstate(invalid="ignore"):
+        with ctx.backend.quiet():
             y = ctx.xp.sqrt(x)
         ctx.save_for_backward(y)
         return y
@@ -278,7 +278,7 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with ctx.backend.quiet():
             return grad / (2 * y)
 
 
@@ -408,7 +408,7 @@ def where(condition, input, other):  # noqa: A002
     if not isinstance(condition, Tensor) or condition.dtype != dtypes.bool_:
         raise TypeError("where: condition must be a bool tensor (e.g. x > 0)")
     a, b = _operands(input, other, "where")
-    np.broadcast_shapes(condition.shape, a.shape, b.shape)
+    broadcast_shapes(condition.shape, _shape(a), _shape(b), op="where")
     return Where.apply(condition, a, b)
 
 
@@ -449,46 +449,41 @@ def clone(x):
 
 
 class ToDevice(Op):
-    """Move between devices; the gradient moves back."""
+    """Copy to another device (``t.to("cuda")``); the gradient is copied back to the source device."""
 
     @staticmethod
     def forward(ctx, x, device):
-        from minigrad.backends import backend_for
-
-        ctx.source = ctx.backend.device
-        return backend_for(device).from_host(x) if ctx.source == "cpu" else ctx.backend.to_host(x)
+        ctx.device = device  # where the output lives (ctx.backend stays the source's)
+        return backend_for(device).from_numpy(ctx.backend.to_numpy(x))
 
     @staticmethod
     def backward(ctx, grad):
-        raise NotImplementedError("gradients across devices arrive with the CUDA backend")
+        return ctx.backend.from_numpy(backend_for(ctx.device).to_numpy(grad)), None
 
 
 def to_device(x, device):
-    out = ToDevice.apply(x, device)
-    out.device = device
-    return out
+    return ToDevice.apply(x, device)
 
 
-_COMPARE = {
-    "lt": np.less,
-    "le": np.less_equal,
-    "gt": np.greater,
-    "ge": np.greater_equal,
-    "eq": np.equal,
-    "ne": np.not_equal,
-    "and": np.logical_and,
-    "or": np.logical_or,
-}
+_COMPARE = {"lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge, "eq": operator.eq,
+            "ne": operator.ne}  # fmt: skip
 
 
 def compare(a, b, how):
-    """``a < b`` and friends: a bool tensor, outside the graph."""
-    if not isinstance(b, (Tensor, numbers.Number, np.generic)):
+    """``a < b`` and friends (and ``&``, ``|`` of bool tensors): a bool tensor, outside the graph."""
+    if not (isinstance(b, Tensor) or dtypes.is_number(b)):
         return NotImplemented
+    xp = a._backend().xp
     x = a.array
     y = b.array if isinstance(b, Tensor) else b
-    return Tensor._wrap(np.asarray(_COMPARE[how](x, y)), a.device)
+    if how == "and":
+        out = xp.logical_and(x, y)
+    elif how == "or":
+        out = xp.logical_or(x, y)
+    else:
+        out = _COMPARE[how](x, y)
+    return Tensor._wrap(xp.asarray(out), a.device)
 
 
 def logical_not(a):
-    return Tensor._wrap(np.logical_not(a.array), a.device)
+    return Tensor._wrap(a._backend().xp.logical_not(a.array), a.device)

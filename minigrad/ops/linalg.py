@@ -4,10 +4,9 @@ For Z = X W:  dL/dX = dL/dZ W^T  and  dL/dW = X^T dL/dZ. Batched inputs use the 
 matrices and broadcast the rest; the engine sums the gradient of a broadcast batch back.
 """
 
-import numpy as np
-
 from minigrad.autograd import Op
 from minigrad.ops.elementwise import _operands
+from minigrad.shapes import broadcast_shapes
 
 __all__ = ["matmul", "linear", "mm", "bmm"]
 
@@ -53,7 +52,7 @@ def matmul(a, b):
             "on the right)"
         )
     try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        broadcast_shapes(a.shape[:-2], b.shape[:-2], op="matmul")
     except ValueError:
         raise RuntimeError(f"matmul: batch dims of {a.shape} and {b.shape} cannot be broadcast") from None
     return Matmul.apply(a, b)

@@ -12,8 +12,6 @@ of 1e4 give finite losses and gradients.
 
 import warnings
 
-import numpy as np
-
 from minigrad import dtypes
 from minigrad.autograd import Op
 from minigrad.ops.reduce import normalize_dims
@@ -28,47 +26,68 @@ def _rows(x, dim):
     return axis, moved
 
 
-class _RowWise(Op):
-    """Shared plumbing for softmax and log_softmax over the last axis of a row view."""
+def _as_rows(a):
+    """An array as 2-D rows over its last axis (a 0-d array is one row of one value)."""
+    return a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1)
+
+
+class Softmax(Op):
+    """y_j = exp(x_j) / sum_k exp(x_k) over the last axis;  dL/dx_j = y_j (g_j - sum_k g_k y_k)."""
 
     @staticmethod
-    def forward(ctx, x, which):
-        shape = x.shape
-        x2 = x.reshape(-1, shape[-1]) if x.ndim else x.reshape(1, 1)
-        y = getattr(ctx.backend, which + "_forward")(x2).reshape(shape)
+    def forward(ctx, x):
+        y = ctx.backend.softmax_forward(_as_rows(x)).reshape(x.shape)
         ctx.save_for_backward(y)
-        ctx.which = which
         return y
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        shape = y.shape
-        y2 = y.reshape(-1, shape[-1]) if y.ndim else y.reshape(1, 1)
-        g2 = grad.reshape(y2.shape)
-        return getattr(ctx.backend, ctx.which + "_backward")(g2, y2).reshape(shape), None
+        return ctx.backend.softmax_backward(_as_rows(grad), _as_rows(y)).reshape(y.shape)
 
 
-def _rowwise(x, dim, which):
+class LogSoftmax(Op):
+    """y_j = x_j - log sum_k exp(x_k) over the last axis;  dL/dx_j = g_j - softmax(x)_j sum_k g_k."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = ctx.backend.log_softmax_forward(_as_rows(x)).reshape(x.shape)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return ctx.backend.log_softmax_backward(_as_rows(grad), _as_rows(y)).reshape(y.shape)
+
+
+def _rowwise(op, x, dim, name):
+    """Apply a last-axis op along ``dim``: move dim last, apply, move it back."""
     if x.dtype.kind != "f":
-        raise TypeError(f"{which}: expected a floating point tensor, got {dtypes.name(x.dtype)}")
+        raise TypeError(f"{name}: expected a floating point tensor, got {dtypes.name(x.dtype)}")
     axis, moved = _rows(x, dim)
-    y = _RowWise.apply(moved, which)
+    y = op.apply(moved)
     return y.transpose(axis, -1) if x.ndim > 1 and axis != x.ndim - 1 else y
 
 
 def softmax(input, dim):
     """softmax(x)_j = exp(x_j - m) / sum_k exp(x_k - m), m = max_k x_k (the shift changes nothing but
-    keeps exp from overflowing). Backward: dL/dx_j = y_j (g_j - sum_k g_k y_k)."""
-    return _rowwise(input, dim, "softmax")
+    keeps exp from overflowing). Backward: dL/dx_j = y_j (g_j - sum_k g_k y_k).
+    Reference: ``minigrad/backends/numpy/softmax.py`` (softmax_forward, softmax_backward)."""
+    return _rowwise(Softmax, input, dim, "softmax")
 
 
 def log_softmax(input, dim):
-    """log_softmax(x)_j = x_j - m - log sum_k exp(x_k - m). Backward: g_j - softmax_j sum_k g_k."""
-    return _rowwise(input, dim, "log_softmax")
+    """log_softmax(x)_j = x_j - m - log sum_k exp(x_k - m). Backward: g_j - softmax_j sum_k g_k.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (log_softmax_forward, log_softmax_backward)."""
+    return _rowwise(LogSoftmax, input, dim, "log_softmax")
 
 
 class CrossEntropy(Op):
+    """loss_i = -(1 - s) logp_i[t_i] - (s / C) sum_j logp_i[j], logp = log_softmax(x_i) (s: label
+    smoothing; rows whose target is ignore_index count 0), then the mean over the counted rows, the
+    sum, or none. dloss_i/dx_ij = softmax(x_i)_j - (1 - s) [j == t_i] - s / C."""
+
     @staticmethod
     def forward(ctx, logits, target, ignore_index, label_smoothing, reduction):
         loss, logp = ctx.backend.cross_entropy_forward(logits, target, ignore_index, label_smoothing)
@@ -76,11 +95,12 @@ class CrossEntropy(Op):
         ctx.args = (ignore_index, label_smoothing, reduction)
         if reduction == "none":
             return loss
+        total = loss.sum(dtype=dtypes.float64)  # float64: the sum of many small losses
         if reduction == "sum":
-            return np.asarray(loss.sum(dtype=np.float64), dtype=loss.dtype)
-        ctx.count = int((target != ignore_index).sum())
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(loss.sum(dtype=np.float64) / ctx.count, dtype=loss.dtype)
+            return total.astype(loss.dtype)
+        ctx.count = (target != ignore_index).sum()  # stays on the device
+        with ctx.backend.quiet():  # every row ignored: 0 / 0 = nan, as in PyTorch
+            return (total / ctx.count).astype(loss.dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -89,7 +109,7 @@ class CrossEntropy(Op):
         if reduction == "none":
             rows = grad
         else:
-            scale = grad / ctx.count if reduction == "mean" else grad
+            scale = grad / ctx.count.astype(grad.dtype) if reduction == "mean" else grad
             rows = ctx.xp.broadcast_to(scale, target.shape)
         g = ctx.backend.cross_entropy_backward(rows, logp, target, ignore_index, label_smoothing)
         return g, None, None, None, None
@@ -102,7 +122,8 @@ def _check_reduction(reduction, op):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Softmax cross-entropy of logits ``input`` (N, C) or (N, C, d1, ...) or (C,) and class indices
-    ``target`` (N,) or (N, d1, ...) or (); PyTorch's arguments and defaults."""
+    ``target`` (N,) or (N, d1, ...) or (); PyTorch's arguments and defaults.
+    Reference: ``minigrad/backends/numpy/softmax.py`` (cross_entropy_forward, cross_entropy_backward)."""
     _check_reduction(reduction, "cross_entropy")
     if weight is not None:
         raise NotImplementedError("cross_entropy: class weights are not supported by minigrad yet")
@@ -137,17 +158,17 @@ def nll_loss(input, target, ignore_index=-100, reduction="mean"):
     _check_reduction(reduction, "nll_loss")
     if input.ndim != 2 or target.shape != input.shape[:1]:
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {input.shape} and {target.shape}")
-    t = target.array
-    keep = t != ignore_index
-    safe = np.where(keep, t, 0)
-    from minigrad.tensor import Tensor
+    from minigrad.tensor import Tensor, arange
 
-    picked = -input[Tensor._wrap(np.arange(len(t))), Tensor._wrap(safe)] * Tensor._wrap(keep.astype(input.dtype))
+    keep = target != ignore_index
+    safe = Tensor._wrap(target._backend().xp.where(keep.array, target.array, 0), target.device)
+    rows = arange(len(target), device=target.device)
+    picked = -input[rows, safe] * keep.to(input.dtype)
     if reduction == "none":
         return picked
     if reduction == "sum":
         return picked.sum()
-    return picked.sum() / float(keep.sum())
+    return picked.sum() / keep.sum().to(input.dtype)
 
 
 def mse_loss(input, target, reduction="mean"):

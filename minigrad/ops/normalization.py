@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from minigrad import dtypes
 from minigrad.autograd import Op, no_grad
 from minigrad.tensor import Tensor
 
@@ -98,10 +99,11 @@ def _build_layout(kind, shape, num_groups, normalized_ndim):
 
 
 def group_index(kind, shape, num_groups=None, normalized_ndim=None):
-    """An int array of ``shape``: the group (the set sharing one mean and variance) of each value.
+    """An int NumPy array of ``shape``: the group (the set sharing one mean and variance) of each value.
 
     Two values are normalised together exactly when their indices are equal. Built from the same
-    layout the kernels use, so a figure drawn from it shows what the code computes.
+    layout the kernels use, so a figure drawn from it shows what the code computes. (A host-side
+    picture of a layout, for figures and tests: it never touches tensor data.)
     """
     lay = norm_layout(kind, shape, num_groups, normalized_ndim)
     q = np.arange(lay.groups).reshape(1, -1, 1, 1)
@@ -244,19 +246,21 @@ def _update_running(running_mean, running_var, mean, var, n, momentum):
 
     (PyTorch's convention: momentum 0.1 here is Keras' momentum 0.9.)
     """
-    unbiased = var * (n / (n - 1)) if n > 1 else np.full_like(var, np.nan)
-    with no_grad():
+    unbiased = var * (n / (n - 1)) if n > 1 else var * math.nan
+    with no_grad():  # the statistics are float64 arrays on the device: the sums run in float64
         if running_mean is not None:
-            new = (1.0 - momentum) * running_mean._host_array().astype(np.float64) + momentum * mean
-            running_mean.copy_(new.astype(running_mean.dtype))
+            new = (1.0 - momentum) * running_mean.array.astype(dtypes.float64) + momentum * mean
+            running_mean.copy_(Tensor._wrap(new.astype(running_mean.dtype), running_mean.device))
         if running_var is not None:
-            new = (1.0 - momentum) * running_var._host_array().astype(np.float64) + momentum * unbiased
-            running_var.copy_(new.astype(running_var.dtype))
+            new = (1.0 - momentum) * running_var.array.astype(dtypes.float64) + momentum * unbiased
+            running_var.copy_(Tensor._wrap(new.astype(running_var.dtype), running_var.device))
 
 
 def _fixed_stats(running_mean, running_var, eps):
-    mean = running_mean._host_array().astype(np.float64)
-    rstd = 1.0 / np.sqrt(running_var._host_array().astype(np.float64) + eps)
+    """(mean, rstd) of the running statistics, float64, as the kernels take them."""
+    xp = running_mean._backend().xp
+    mean = running_mean.array.astype(dtypes.float64)
+    rstd = 1.0 / xp.sqrt(running_var.array.astype(dtypes.float64) + eps)
     return mean, rstd
 
 
@@ -273,6 +277,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         running_mean = (1 - m) * running_mean + m * mean
         running_var  = (1 - m) * running_var  + m * var * n / (n - 1)      (unbiased, n = N * H * W)
     training=False: normalise with running_mean and running_var, a fixed per-channel linear map.
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_apply, norm_backward).
     """
     _check_input("batch_norm", input, 2)
     C = input.shape[1]
@@ -310,6 +315,7 @@ def instance_norm(
     use_input_stats=True (the default, in training and in eval): statistics of each instance; the
     running statistics, if given, move towards the batch average of the instances' statistics.
     use_input_stats=False: normalise with running_mean and running_var (per channel).
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_apply, norm_backward).
     """
     _check_input("instance_norm", input, 3)
     N, C = input.shape[0], input.shape[1]
@@ -334,7 +340,8 @@ def instance_norm(
     if running_mean is None or running_var is None:
         raise ValueError("instance_norm(): running_mean and running_var must be given when use_input_stats=False")
     mean, rstd = _fixed_stats(running_mean, running_var, eps)
-    return Normalize.apply(input, weight, bias, layout, eps, True, (np.tile(mean, N), np.tile(rstd, N)), None)
+    xp = input._backend().xp
+    return Normalize.apply(input, weight, bias, layout, eps, True, (xp.tile(mean, N), xp.tile(rstd, N)), None)
 
 
 def _normalized_shape(name, input, normalized_shape):
@@ -352,7 +359,8 @@ def _normalized_shape(name, input, normalized_shape):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Layer normalisation over the last len(normalized_shape) dims; weight and bias per element."""
+    """Layer normalisation over the last len(normalized_shape) dims; weight and bias per element.
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_backward)."""
     _check_input("layer_norm", input, 1)
     normalized_shape = _normalized_shape("layer_norm", input, normalized_shape)
     _check_param("layer_norm", "weight", weight, normalized_shape, input)
@@ -362,7 +370,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """Group normalisation: each sample's channels in num_groups groups (with their spatial positions)."""
+    """Group normalisation: each sample's channels in num_groups groups (with their spatial positions).
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_backward)."""
     _check_input("group_norm", input, 2)
     C = input.shape[1]
     if not isinstance(num_groups, numbers.Integral) or num_groups <= 0:
@@ -380,11 +389,12 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """RMS normalisation (Zhang & Sennrich 2019): y = x / sqrt(mean(x^2) + eps) * weight, over the last
-    len(normalized_shape) dims. eps=None means the machine epsilon of the input's dtype (PyTorch's)."""
+    len(normalized_shape) dims. eps=None means the machine epsilon of the input's dtype (PyTorch's).
+    Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_backward)."""
     _check_input("rms_norm", input, 1)
     normalized_shape = _normalized_shape("rms_norm", input, normalized_shape)
     _check_param("rms_norm", "weight", weight, normalized_shape, input)
     if eps is None:
-        eps = float(np.finfo(input.dtype).eps)
+        eps = float(dtypes.finfo(input.dtype).eps)
     layout = norm_layout("rms", input.shape, normalized_ndim=len(normalized_shape))
     return Normalize.apply(input, weight, None, layout, eps, False, None, None)

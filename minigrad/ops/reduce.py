@@ -6,10 +6,9 @@ every element, ``mean`` divides it by the count, ``max`` sends it to the winner.
 
 from collections import namedtuple
 
-import numpy as np
-
 from minigrad import dtypes
 from minigrad.autograd import Op
+from minigrad.shapes import numel
 from minigrad.tensor import Tensor
 
 __all__ = ["sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin"]
@@ -22,11 +21,11 @@ def normalize_dims(dim, ndim, op):
     if dim is None:
         return tuple(range(ndim))
     if ndim == 0:  # a 0-d tensor accepts dim 0 or -1 and has nothing to reduce
-        dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+        dims = (dim,) if dtypes.is_integer(dim) else tuple(dim)
         if any(d not in (0, -1) for d in dims):
             raise IndexError(f"{op}: dimension out of range (expected to be in range of [-1, 0], but got {dims})")
         return ()
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if dtypes.is_integer(dim) else tuple(dim)
     out = []
     lo, hi = -ndim, ndim - 1
     for d in dims:
@@ -64,8 +63,8 @@ class Mean(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        ctx.count = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
-        with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan
+        ctx.count = numel(x.shape[a] for a in axes)
+        with ctx.backend.quiet():  # the mean of nothing is nan
             return ctx.xp.mean(x, axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -80,19 +79,19 @@ class Var(Op):
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
         xp = ctx.xp
-        n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+        n = numel(x.shape[a] for a in axes)
         centred = x - xp.mean(x, axis=axes, keepdims=True)
         denom = x.dtype.type(n - correction)
         ctx.save_for_backward(centred)
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with ctx.backend.quiet():
             return xp.sum(centred * centred, axis=axes, keepdims=keepdim) / denom
 
     @staticmethod
     def backward(ctx, grad):
         (centred,) = ctx.saved_tensors
         g = grad if ctx.keepdim else ctx.xp.expand_dims(grad, ctx.axes)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with ctx.backend.quiet():
             return g * centred * (2 / ctx.denom), None, None, None
 
 
@@ -127,15 +126,15 @@ class _MaxMinDim(Op):
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         if not keepdim:
             values, idx = values.squeeze(axis), idx.squeeze(axis)
-        return values, idx.astype(np.int64)
+        return values, idx.astype(dtypes.int64)
 
     @staticmethod
     def backward(ctx, grad, _grad_indices):
         (idx,) = ctx.saved_tensors
         g = grad if ctx.keepdim else ctx.xp.expand_dims(grad, ctx.axis)
-        out = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
-        ctx.xp.put_along_axis(out, idx, g, axis=ctx.axis)
-        return out, None, None, None
+        along = [-1 if i == ctx.axis else 1 for i in range(len(ctx.shape))]
+        chosen = ctx.xp.arange(ctx.shape[ctx.axis]).reshape(along) == idx  # one-hot along the axis
+        return (chosen * g).astype(grad.dtype), None, None, None
 
 
 def _reduce_fn(fn, name, x, dim, keepdim):
@@ -184,7 +183,7 @@ def _max_min(input, dim, keepdim, which):
         axes = normalize_dims(None, input.ndim, which)
         _check_nonempty(input, axes, which)
         return _MaxMin.apply(input, axes, False, which)
-    if not isinstance(dim, (int, np.integer)):
+    if not dtypes.is_integer(dim):
         raise TypeError(f"{which}(dim): dim must be an int (use amax/amin for several dims)")
     if input.ndim == 0:
         normalize_dims(dim, 0, which)
@@ -218,19 +217,27 @@ def amin(input, dim=(), keepdim=False):
     return _MaxMin.apply(input, axes, bool(keepdim), "min")
 
 
-def _arg(input, dim, keepdim, fn):
+def _arg(input, dim, keepdim, which):
+    """The index (int64) of the first largest (or smallest) value: outside the graph."""
+    xp = input._backend().xp
+    fn = xp.argmax if which == "argmax" else xp.argmin
     a = input.array
     if dim is None:
-        return Tensor._wrap(np.asarray(fn(a.reshape(-1)), dtype=np.int64), input.device)
-    if input.ndim == 0:
-        return Tensor._wrap(np.asarray(0, dtype=np.int64), input.device)
-    (axis,) = normalize_dims(dim, input.ndim, fn.__name__)
-    return Tensor._wrap(np.asarray(fn(a, axis=axis, keepdims=keepdim), dtype=np.int64), input.device)
+        idx = fn(a.reshape(-1))
+    elif input.ndim == 0:
+        normalize_dims(dim, 0, which)
+        idx = xp.zeros((), dtypes.int64)
+    else:
+        (axis,) = normalize_dims(dim, input.ndim, which)
+        idx = fn(a, axis=axis, keepdims=keepdim)
+    return Tensor._wrap(xp.asarray(idx, dtype=dtypes.int64), input.device)
 
 
 def argmax(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, np.argmax)
+    """The index of the first largest value (of the flattened tensor, or along ``dim``)."""
+    return _arg(input, dim, keepdim, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
-    return _arg(input, dim, keepdim, np.argmin)
+    """The index of the first smallest value (of the flattened tensor, or along ``dim``)."""
+    return _arg(input, dim, keepdim, "argmin")

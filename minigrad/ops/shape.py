@@ -6,35 +6,36 @@ Views (reshape, transpose, basic indexing, ...) share memory and the in-place ve
 the tensor they view, as in PyTorch.
 """
 
-import numpy as np
+import itertools
 
 from minigrad import dtypes
 from minigrad.autograd import Op
 from minigrad.ops.reduce import normalize_dims
+from minigrad.shapes import numel
 from minigrad.tensor import Tensor
 
 __all__ = ["reshape", "flatten", "transpose", "permute", "unsqueeze", "squeeze", "cat", "concat", "stack"]
 
 
 def _as_view_of(out, x):
-    if np.may_share_memory(out.array, x.array):
-        out._version = x._version
+    if x._backend().xp.may_share_memory(out.array, x.array):
+        out._share_version(x)
     return out
 
 
-def _resolve_shape(shape, numel, op, in_shape):
+def _resolve_shape(shape, count, op, in_shape):
     shape = list(shape)
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred (-1), got {tuple(shape)}")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    known = numel(s for s in shape if s != -1)
     if -1 in shape:
-        if known == 0 or numel % known:
+        if known == 0 or count % known:
             raise RuntimeError(
-                f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({numel} elements)"
+                f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({count} elements)"
             )
-        shape[shape.index(-1)] = numel // known
-    elif known != numel:
-        raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({numel} elements)")
+        shape[shape.index(-1)] = count // known
+    elif known != count:
+        raise RuntimeError(f"{op}: shape {tuple(shape)} is invalid for input of shape {in_shape} ({count} elements)")
     return tuple(shape)
 
 
@@ -42,9 +43,12 @@ class Reshape(Op):
     """Same values, new shape; the gradient is reshaped back."""
 
     @staticmethod
-    def forward(ctx, x, shape, copy):
+    def forward(ctx, x, shape, must_be_view):
         ctx.shape = x.shape
-        return np.reshape(x, shape, copy=copy)
+        out = x.reshape(shape)
+        if must_be_view and out.size and not ctx.xp.may_share_memory(out, x):
+            raise ValueError("not a view")  # view(): the layout needs a copy
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -53,14 +57,14 @@ class Reshape(Op):
 
 def reshape(x, shape):
     shape = _resolve_shape(shape, x.numel(), "reshape", x.shape)
-    return _as_view_of(Reshape.apply(x, shape, None), x)
+    return _as_view_of(Reshape.apply(x, shape, False), x)
 
 
 def view(x, shape):
     """Like reshape, but never copies: an error when the memory layout does not allow it."""
     shape = _resolve_shape(shape, x.numel(), "view", x.shape)
     try:
-        out = Reshape.apply(x, shape, False)
+        out = Reshape.apply(x, shape, True)
     except ValueError:
         raise RuntimeError(
             f"view: shape {shape} is not compatible with the strides of the input (shape {x.shape}, "
@@ -84,12 +88,12 @@ class Permute(Op):
 
     @staticmethod
     def forward(ctx, x, dims):
-        ctx.inverse = tuple(np.argsort(dims))
-        return np.transpose(x, dims)
+        ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))  # where each axis went
+        return x.transpose(dims)
 
     @staticmethod
     def backward(ctx, grad):
-        return np.transpose(grad, ctx.inverse), None
+        return grad.transpose(ctx.inverse), None
 
 
 def permute(x, dims):
@@ -129,7 +133,7 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, x, shape):
-        return np.broadcast_to(x, shape)
+        return ctx.xp.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -153,7 +157,7 @@ def expand(x, shape):
 class Contiguous(Op):
     @staticmethod
     def forward(ctx, x):
-        return np.ascontiguousarray(x)
+        return ctx.xp.ascontiguousarray(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -167,22 +171,24 @@ def contiguous(x):
 # ---- indexing -------------------------------------------------------------------------------------
 
 
-def _convert_index(index):
-    """Tensors and lists inside an index become arrays; returns (index, is_basic)."""
+def _convert_index(index, x):
+    """Tensors and lists inside an index become arrays on x's device; returns (index, is_basic)."""
     parts = index if isinstance(index, tuple) else (index,)
     out, basic = [], True
     for p in parts:
         if isinstance(p, Tensor):
             if p.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long (int64) or bool tensors")
+            if p.device != x.device:
+                raise IndexError(f"indices on {p.device} cannot index a tensor on {x.device}")
             p = p.array
         elif isinstance(p, list):
-            p = np.asarray(p)
+            p = x._backend().asarray(p)
             if p.dtype.kind == "f":
                 raise IndexError("lists used as indices must hold integers or bools")
-        if isinstance(p, np.ndarray):
+        if hasattr(p, "shape") and not dtypes.is_integer(p):  # an index array (a 0-d NumPy int is an int)
             basic = False
-        elif not (p is None or p is Ellipsis or isinstance(p, (slice, int, np.integer))):
+        elif not (p is None or p is Ellipsis or isinstance(p, slice) or dtypes.is_integer(p)):
             raise IndexError(f"unsupported index element {p!r} (use ints, slices, None, ..., or int/bool tensors)")
         out.append(p)
     return tuple(out), basic
@@ -202,12 +208,12 @@ class GetItem(Op):
         if ctx.basic:
             out[ctx.index] = grad
         else:
-            np.add.at(out, ctx.index, grad)
+            ctx.backend.index_add(out, ctx.index, grad)
         return out, None, None
 
 
 def getitem(x, index):
-    index, basic = _convert_index(index)
+    index, basic = _convert_index(index, x)
     try:
         out = GetItem.apply(x, index, basic)
     except IndexError as e:
@@ -221,12 +227,12 @@ class Cat(Op):
     @staticmethod
     def forward(ctx, *arrays, dim):
         ctx.dim = dim
-        ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=dim)
+        ctx.bounds = list(itertools.accumulate(a.shape[dim] for a in arrays))[:-1]
+        return ctx.xp.concatenate(arrays, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return tuple(np.split(grad, ctx.bounds, axis=ctx.dim))
+        return tuple(ctx.xp.split(grad, ctx.bounds, axis=ctx.dim))
 
 
 def _same_dtype(tensors, op):

@@ -5,7 +5,9 @@ An activation acts on each element alone, so its kernel is one loop over the fla
     forward:   out[i] = f(x[i])
     backward:  gx[i]  = g[i] * f'(x[i])          (the chain rule, element by element)
 
-with f and f' the scalar functions of ``minigrad/scalar_math.py`` (shared with the CUDA kernels).
+with f and f' the scalar functions of ``minigrad/scalar_math.py`` (shared with the CUDA kernels;
+in float32 their exp, expm1, log1p, tanh and erfc are the vectorisable versions of
+``float32_math.py``).
 One pass each way: the forward reads x and writes y, the backward reads g and x (or y) and writes
 the gradient, so the ReLU family runs at memory speed. Sigmoid and tanh differentiate from their
 output (y (1 - y), 1 - y^2); every other activation recomputes from its input.
@@ -18,7 +20,7 @@ their parameter (the slope per channel, beta) -- per-chunk float64 partial sums,
 and Maxout takes a max over groups of ``pieces`` values, sending the gradient to the first arg-max.
 
 Only the reductions use ``fastmath`` (``{"reassoc", "contract"}``, for their float64 sums): the
-float32 exp/log1p/erfc of scalar_math round to integers by adding and subtracting a large constant,
+float32 exp/log1p/erfc of float32_math round to integers by adding and subtracting a large constant,
 which reassociation would "simplify" away, and they keep their own flags (``contract`` only) when
 LLVM inlines them into a reduction.
 """
@@ -28,7 +30,9 @@ import types
 import numpy as np
 
 import minigrad.scalar_math as sm
+from minigrad.backends.cpu import float32_math  # noqa: F401  (registers the CPU's float32 exp, log1p, ...)
 from minigrad.backends.cpu.jit import kernel, pick, prange, serial_and_parallel
+from minigrad.backends.shapes import maxout_view, prelu_layout
 
 KERNELS = (
     "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
@@ -636,17 +640,10 @@ def swish_backward(g, x, beta, need_beta_grad=False):
 
 def _prelu_layout(x, w):
     """('shared', None) | ('rows', (R, C)) | ('planes', (N, C, S)): how x meets the slopes w."""
+    n, c, rest = prelu_layout(x.shape, w.size)
     if w.size == 1:
         return "shared", None
-    if x.ndim < 2 or x.shape[1] != w.size:
-        channels = x.shape[1] if x.ndim >= 2 else 1
-        raise ValueError(
-            f"prelu(): weight has {w.size} slopes but the input has {channels} channels (dim 1); "
-            "use PReLU(num_parameters=1) or one slope per channel"
-        )
-    if x.ndim == 2:
-        return "rows", x.shape
-    return "planes", (x.shape[0], x.shape[1], int(np.prod(x.shape[2:])))
+    return ("rows", (n, c)) if x.ndim == 2 else ("planes", (n, c, rest))
 
 
 def prelu_forward(x, weight, out=None):
@@ -689,27 +686,10 @@ def prelu_backward(g, x, weight, need_weight_grad=True):
 # ---- Maxout -------------------------------------------------------------------------------------
 
 
-def _maxout_view(shape, pieces, dim):
-    ndim = len(shape)
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"maxout(): dim {dim} is out of range for an input of {ndim} dimensions")
-    dim %= ndim
-    size = shape[dim]
-    if pieces < 1 or size % pieces:
-        raise ValueError(
-            f"maxout(): the size of dim {dim} ({size}) must be a multiple of pieces ({pieces}); "
-            f"input shape {tuple(shape)}"
-        )
-    a = int(np.prod(shape[:dim]))
-    b = int(np.prod(shape[dim + 1 :]))
-    out_shape = tuple(shape[:dim]) + (size // pieces,) + tuple(shape[dim + 1 :])
-    return (a, size // pieces, pieces, b), out_shape
-
-
 def maxout_forward(x, pieces, dim=1):
     """The max over consecutive groups of `pieces` entries along `dim`."""
     x = _contiguous(x)
-    (_, _, p, inner), out_shape = _maxout_view(x.shape, pieces, dim)
+    (_, _, p, inner), out_shape = maxout_view(x.shape, pieces, dim)
     out = np.empty(out_shape, x.dtype)
     pick(_maxout[0], x.size)(x.reshape(-1), p, inner, out.reshape(-1))
     return out
@@ -717,7 +697,7 @@ def maxout_forward(x, pieces, dim=1):
 
 def maxout_backward(g, x, pieces, dim=1):
     x = _contiguous(x)
-    (_, _, p, inner), out_shape = _maxout_view(x.shape, pieces, dim)
+    (_, _, p, inner), out_shape = maxout_view(x.shape, pieces, dim)
     g = _contiguous(np.broadcast_to(g.astype(x.dtype, copy=False), out_shape))
     gx = np.empty_like(x)
     pick(_maxout[1], x.size)(g.reshape(-1), x.reshape(-1), p, inner, gx.reshape(-1))

@@ -43,7 +43,7 @@ conditioned inputs (mean 1e4, std 1e-2).
 import numpy as np
 from numba import get_num_threads
 
-from minigrad.backends.cpu.jit import kernel, pick, prange, serial_and_parallel
+from minigrad.backends.cpu.jit import kernel, parallel_variant, pick, prange, serial_and_parallel
 from minigrad.scalar_math_norm import (
     backward_coefficients,
     inv_std,
@@ -548,7 +548,7 @@ def _variant(pair, x, parallel):
     """The serial or parallel twin: by size (jit.pick), or forced by parallel=True/False."""
     if parallel is None:
         return pick(pair, x.size) if x.shape[1] > 1 else pair[0]
-    return pair[1] if parallel else pair[0]
+    return parallel_variant(pair) if parallel else pair[0]
 
 
 # The parallel loops split the groups into this many chunks per thread (TBB hands a busy thread's

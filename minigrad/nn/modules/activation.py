@@ -7,14 +7,12 @@ it saturates, what the lecture says -- is in the docstrings of ``minigrad/ops/ac
 
 import math
 
-import numpy as np
-
 from minigrad import dtypes
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops import activation as A
 from minigrad.ops.linalg import linear
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, empty, full
 
 __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "ReLU6", "SiLU", "Swish",
@@ -86,7 +84,7 @@ class PReLU(Module):
         self.num_parameters = num_parameters
         self.init = init
         dtype = dtypes.as_dtype(dtype) or dtypes.default_float
-        self.weight = Parameter(Tensor._wrap(np.full(num_parameters, init, dtype=dtype)))
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype))
         if device not in (None, "cpu"):
             self.to(device)
         self.weight.no_weight_decay = True
@@ -206,7 +204,7 @@ class Swish(Module):
         super().__init__()
         self.learnable = learnable
         if learnable:
-            self.beta = Parameter(Tensor._wrap(np.full(1, beta, dtype=dtypes.default_float)))
+            self.beta = Parameter(full((1,), beta, dtype=dtypes.default_float))
         else:
             self.beta = float(beta)
 
@@ -321,9 +319,9 @@ class Maxout(Module):
         self.in_features, self.out_features, self.pieces = in_features, out_features, pieces
         dtype = dtypes.as_dtype(dtype) or dtypes.default_float
         rows = out_features * pieces
-        self.weight = Parameter(Tensor._wrap(np.empty((rows, in_features), dtype=dtype)))
+        self.weight = Parameter(empty(rows, in_features, dtype=dtype))
         if bias:
-            self.bias = Parameter(Tensor._wrap(np.empty(rows, dtype=dtype)))
+            self.bias = Parameter(empty(rows, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

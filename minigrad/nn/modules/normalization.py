@@ -44,6 +44,19 @@ def _ones_zeros(weight, bias):
             bias.zero_()
 
 
+def _affine(module, affine, bias, shape, dtype, device):
+    """Register ``weight`` (and ``bias`` unless bias=False) of ``shape`` on ``module`` when affine,
+    else register them as None: the learned scale and shift every normalisation layer may have.
+    bias=None: the layer has no bias at all (RMSNorm)."""
+
+    def parameter():
+        return Parameter(empty(*shape, dtype=dtype, device=device))
+
+    module.register_parameter("weight", parameter() if affine else None)
+    if bias is not None:
+        module.register_parameter("bias", parameter() if affine and bias else None)
+
+
 class _NormBase(Module):
     """Parameters and buffers shared by BatchNorm and InstanceNorm (PyTorch's ``_NormBase``).
 
@@ -65,15 +78,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(empty(self.num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(self.num_features, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, (self.num_features,), dtype, device)
         if track_running_stats:
             self.register_buffer("running_mean", empty(self.num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", empty(self.num_features, dtype=dtype, device=device))
@@ -238,15 +243,7 @@ class LayerNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, elementwise_affine, bias, self.normalized_shape, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -283,15 +280,7 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(empty(self.num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(self.num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, affine, bias, (self.num_channels,), dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -325,10 +314,7 @@ class RMSNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(*self.normalized_shape, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
+        _affine(self, elementwise_affine, None, self.normalized_shape, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -92,7 +92,7 @@ def init_histograms(record):
         )
     fig.suptitle(
         f"Glorot & Bengio (2010), figures 6-8: tanh MLP with 5 hidden layers of {cfg['deep_width']} at initialisation, "
-        "one batch of 1000 standardised Fashion-MNIST test images, cross-entropy loss",
+        "one batch of 1000 standardised Fashion-MNIST training images, cross-entropy loss",
         fontsize=11,
     )
     fig.tight_layout()

@@ -10,7 +10,7 @@
     while the layers below stay near 0.5 or above, and learning slows down.
 (b) Their figures 6-8: a tanh MLP with 5 hidden layers of 1000 at initialisation, under the
     standard init and the normalised ("Xavier") init W ~ U[-sqrt(6/(n_in + n_out)), +...], on one
-    batch of 1000 test images: per layer, the histograms of the activations, of the back-propagated
+    batch of 1000 training images: per layer, the histograms of the activations, of the back-propagated
     gradients dL/dz (z: the layer's pre-activation) and of the weight gradients dL/dW. The paper:
     with the standard init the activations shrink going up and the back-propagated gradients shrink
     going down, while the weight gradients keep about the same size in every layer; with the

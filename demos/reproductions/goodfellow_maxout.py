@@ -47,10 +47,10 @@ from minigrad import nn, optim
 from minigrad.nn import functional as F
 
 SETTINGS = {
-    "full": {"fit_steps": 3000, "steps": 1200, "every": 100, "test": None},
-    "quick": {"fit_steps": 800, "steps": 150, "every": 50, "test": 1000},
+    "full": {"fit_steps": 3000, "steps": 1200, "every": 100, "test": None, "width": 128},
+    "quick": {"fit_steps": 800, "steps": 150, "every": 50, "test": 1000, "width": 64},
 }
-WIDTH, PIECES = 128, 4
+PIECES = 4
 SPECIAL = {  # name: ((w_1, w_2), the function it should equal)
     "ReLU": ((0.0, 1.0), F.relu),
     "Leaky ReLU (0.01)": ((0.01, 1.0), lambda x: F.leaky_relu(x, 0.01)),
@@ -135,10 +135,11 @@ def equal_parameters_width(target):
 
 def compare_mlps(data, cfg, seed, args):
     x, y, x_test, y_test = data
-    models = {f"Maxout MLP, width {WIDTH}, {PIECES} pieces": lambda: maxout_mlp(WIDTH, PIECES)}
-    models[f"ReLU MLP, width {WIDTH}"] = lambda: mlp([784, WIDTH, WIDTH, 10], nn.ReLU)
+    width = cfg["width"]
+    models = {f"Maxout MLP, width {width}, {PIECES} pieces": lambda: maxout_mlp(width, PIECES)}
+    models[f"ReLU MLP, width {width}"] = lambda: mlp([784, width, width, 10], nn.ReLU)
     mg.manual_seed(seed)
-    w = equal_parameters_width(count_parameters(maxout_mlp(WIDTH, PIECES)))
+    w = equal_parameters_width(count_parameters(maxout_mlp(width, PIECES)))
     models[f"ReLU MLP, width {w} (as many parameters)"] = lambda: mlp([784, w, w, 10], nn.ReLU)
     runs = {}
     progress = bar(len(models) * cfg["steps"], "MLPs", args)
@@ -163,7 +164,7 @@ def main(argv=None):
         fits = {str(k): fit_square(k, grid, cfg["fit_steps"], args.seed + k) for k in (2, 4, 8)}
         mlps = compare_mlps(fashion(None, cfg["test"], standardize=True), cfg, args.seed, args)
     record = {
-        "config": {**cfg, "seed": args.seed, "quick": args.quick, "width": WIDTH, "pieces": PIECES},
+        "config": {**cfg, "seed": args.seed, "quick": args.quick, "pieces": PIECES},
         "special_cases": special,
         "square": {"x": grid.tolist(), "fits": fits},
         "mlps": mlps,

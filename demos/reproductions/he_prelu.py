@@ -31,7 +31,7 @@ from minigrad.nn import init
 
 SETTINGS = {
     "full": {"steps": 1000, "every": 50, "test": 2000},
-    "quick": {"steps": 150, "every": 25, "test": 1000},
+    "quick": {"steps": 100, "every": 25, "test": 1000},
 }
 LR, WEIGHT_DECAY, DECAY_PULL, DEPTH, WIDTH = 0.01, 5e-4, 1.5, 6, 128
 

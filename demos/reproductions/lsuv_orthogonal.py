@@ -39,7 +39,7 @@ from minigrad.nn import init
 
 SETTINGS = {
     "full": {"steps": 600, "every": 30, "test": 2000, "depths": [1, 2, 4, 8, 16, 32], "linear_steps": 2000},
-    "quick": {"steps": 150, "every": 25, "test": 1000, "depths": [1, 4, 16], "linear_steps": 600},
+    "quick": {"steps": 120, "every": 20, "test": 1000, "depths": [1, 4, 16], "linear_steps": 400},
 }
 LAYERS, WIDTH, N, CRITERION = 20, 100, 16, 0.01
 

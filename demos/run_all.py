@@ -27,15 +27,26 @@ GROUPS = {"lecture": HERE, "reproductions": HERE / "reproductions"}
 # The full runs' CPU seconds, measured (demos/out/run_all.txt has the latest): the longest start
 # first, so that the cores finish together. A demo missing here starts last.
 SECONDS = {
-    "relu_convergence": 142,
-    "batchnorm": 123,
-    "norm_comparison": 90,
-    "weight_init": 60,
-    "dead_relu": 30,
-    "zigzag": 25,
-    "train_mlp": 20,
-    "preprocessing": 15,
-    "activation_gallery": 10,
+    "relu_convergence": 114,
+    "batchnorm": 92,
+    "krizhevsky_relu": 72,
+    "swish_mish": 72,
+    "norm_comparison": 59,
+    "wu_he_groupnorm": 50,
+    "weight_init": 44,
+    "lsuv_orthogonal": 31,
+    "goodfellow_maxout": 30,
+    "ba_layernorm": 30,
+    "zigzag": 27,
+    "ioffe_szegedy_rates": 26,
+    "he_deep_relu": 25,
+    "he_prelu": 20,
+    "dead_relu": 19,
+    "glorot_bengio": 18,
+    "preprocessing": 16,
+    "clevert_elu": 12,
+    "activation_gallery": 7,
+    "train_mlp": 6,
 }
 
 

@@ -25,8 +25,9 @@ def ioffe_szegedy_rates(record):
     ax.set_title("Test error at each learning rate")
     ax.legend()
     ax.grid(alpha=0.3, which="both")
-    # the training curves at the plain network's best rate and at the largest rate
-    rates = (record["best_lr_plain"], max(float(k) for k in runs["bn"]))
+    # the training curves at the plain network's best rate and at the largest rate BN still learns at
+    learns = [float(lr) for lr, c in runs["bn"].items() if not c["diverged"] and c["final_error"] < 0.5]
+    rates = (record["best_lr_plain"], max(learns))
     for key, r in runs.items():
         for lr, style in zip(rates, ("-", "--")):
             c = r[str(lr)]

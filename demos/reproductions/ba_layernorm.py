@@ -1,6 +1,6 @@
 """Ba, Kiros & Hinton (2016), "Layer normalization", figure 6: LayerNorm against BatchNorm at small batches.
 
-    python demos/reproductions/ba_layernorm.py           # about 60 s of one core
+    python demos/reproductions/ba_layernorm.py           # about 30 s of one core
     python demos/reproductions/ba_layernorm.py --quick   # a few seconds (what the tests run)
 
 The paper: on permutation-invariant MNIST (an MLP, 784-1000-1000-10), LayerNorm is robust to the

@@ -1,7 +1,7 @@
 """Clevert, Unterthiner & Hochreiter (2015), "Fast and accurate deep network learning by exponential
 linear units (ELUs)", figure 1.
 
-    python demos/reproductions/clevert_elu.py           # about 30 s of one core
+    python demos/reproductions/clevert_elu.py           # about 15 s of one core
     python demos/reproductions/clevert_elu.py --quick   # a few seconds (what the tests run)
 
 The paper: ELU's negative values push the mean activation of a unit towards zero, as batch

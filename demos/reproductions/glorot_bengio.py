@@ -1,6 +1,6 @@
 """Glorot & Bengio (2010), "Understanding the difficulty of training deep feedforward neural networks".
 
-    python demos/reproductions/glorot_bengio.py           # about 40 s of one core
+    python demos/reproductions/glorot_bengio.py           # about 20 s of one core
     python demos/reproductions/glorot_bengio.py --quick   # a few seconds (what the tests run)
 
 (a) Their figure 2: a sigmoid MLP with 4 hidden layers, initialised the old way, W ~ U[-1/sqrt(n),

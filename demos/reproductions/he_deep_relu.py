@@ -1,6 +1,6 @@
 """He, Zhang, Ren & Sun (2015), "Delving deep into rectifiers", figure 3: a 30-layer ReLU network.
 
-    python demos/reproductions/he_deep_relu.py           # about 30 s of one core
+    python demos/reproductions/he_deep_relu.py           # about 25 s of one core
     python demos/reproductions/he_deep_relu.py --quick   # a few seconds (what the tests run)
 
 The paper: a 30-layer network with ReLU does not learn at all from the "Xavier" initialisation,

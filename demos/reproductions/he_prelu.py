@@ -1,6 +1,6 @@
 """He, Zhang, Ren & Sun (2015), "Delving deep into rectifiers": PReLU's learned slopes, and weight decay on them.
 
-    python demos/reproductions/he_prelu.py           # about 40 s of one core
+    python demos/reproductions/he_prelu.py           # about 20 s of one core
     python demos/reproductions/he_prelu.py --quick   # a few seconds (what the tests run)
 
 PReLU is max(0, x) + a min(0, x) with the slope a learned, starting at 0.25. The paper (their table

@@ -1,6 +1,6 @@
 """Ioffe & Szegedy (2015), "Batch normalization", section 3.3: BatchNorm enables higher learning rates.
 
-    python demos/reproductions/ioffe_szegedy_rates.py           # about 40 s of one core
+    python demos/reproductions/ioffe_szegedy_rates.py           # about 25 s of one core
     python demos/reproductions/ioffe_szegedy_rates.py --quick   # a few seconds (what the tests run)
 
 The paper: "In traditional deep networks, too-high learning rate may result in the gradients that

@@ -1,7 +1,7 @@
 """Krizhevsky, Sutskever & Hinton (2012), "ImageNet classification with deep convolutional neural
 networks", figure 1, closer to the source: ReLU against tanh and sigmoid in a small CNN.
 
-    python demos/reproductions/krizhevsky_relu.py           # about 80 s of one core
+    python demos/reproductions/krizhevsky_relu.py           # about 70 s of one core
     python demos/reproductions/krizhevsky_relu.py --quick   # a few seconds (what the tests run)
 
 The paper: a four-layer convolutional network on CIFAR-10 reaches 25% training error six times

@@ -1,7 +1,7 @@
 """Mishkin & Matas (2015), "All you need is a good init" (LSUV), and Saxe, McClelland & Ganguli (2014),
 "Exact solutions to the nonlinear dynamics of learning in deep linear neural networks".
 
-    python demos/reproductions/lsuv_orthogonal.py           # about 50 s of one core
+    python demos/reproductions/lsuv_orthogonal.py           # about 30 s of one core
     python demos/reproductions/lsuv_orthogonal.py --quick   # a few seconds (what the tests run)
 
 1. LSUV (layer-sequential unit variance): start from orthogonal weights, then, layer after layer in

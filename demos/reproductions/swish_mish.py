@@ -1,6 +1,6 @@
 """Swish (Ramachandran, Zoph & Le 2017) and Mish (Misra 2019) against ReLU in deep networks.
 
-    python demos/reproductions/swish_mish.py           # about 90 s of one core
+    python demos/reproductions/swish_mish.py           # about 70 s of one core
     python demos/reproductions/swish_mish.py --quick   # a few seconds (what the tests run)
 
 Swish is x sigmoid(x) (minigrad's nn.SiLU), Mish is x tanh(softplus(x)): smooth, non-monotonic

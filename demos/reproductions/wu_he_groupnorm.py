@@ -1,6 +1,6 @@
 """Wu & He (2018), "Group normalization", figure 1, with a small convolutional network.
 
-    python demos/reproductions/wu_he_groupnorm.py           # about 90 s of one core
+    python demos/reproductions/wu_he_groupnorm.py           # about 50 s of one core
     python demos/reproductions/wu_he_groupnorm.py --quick   # a few seconds (what the tests run)
 
 The paper: on ImageNet (ResNet-50), BatchNorm's error rises quickly as the batch per GPU shrinks

@@ -33,25 +33,14 @@ import copy
 import time
 
 import numpy as np
-
-try:
-    from common import parser, pyplot, save_figure, save_json, single_threaded  # python demos/<name>.py
-except ImportError:  # imported by file path (tests, run_all)
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import parser, pyplot, save_figure, save_json, single_threaded
+from common import accuracy, bar, fashion, mlp, parser, predict, save_outputs, shuffled_batches, single_threaded, train
+from figures import batchnorm as figures
 
 import minigrad as mg
 from minigrad import nn, optim
-from minigrad.data import DataLoader, TensorDataset, load_fashion_mnist
-from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.utils import fuse_batchnorm
-from minigrad.utils.progress import progress
 
-NAME = "batchnorm"
 PERCENTILES = (15, 50, 85)
 
 # Experiment settings: (full run, --quick run)
@@ -79,45 +68,9 @@ SETTINGS = {
 }
 
 
-def mlp(hidden, activation, batchnorm):
-    """784 -> hidden... -> 10: Linear [-> BatchNorm1d] -> activation for each hidden layer."""
-    layers, width = [], 28 * 28
-    for h in hidden:
-        layers.append(nn.Linear(width, h))
-        if batchnorm:
-            layers.append(nn.BatchNorm1d(h))
-        layers.append(activation())
-        width = h
-    layers.append(nn.Linear(width, 10))
-    return nn.Sequential(*layers)
-
-
-def batches(loader, steps):
-    """``steps`` batches (as Tensors) from ``loader`` over NumPy arrays, epoch after epoch."""
-    done = 0
-    while True:
-        for xb, yb in loader:
-            yield mg.from_numpy(xb), mg.from_numpy(yb)
-            done += 1
-            if done == steps:
-                return
-
-
-def predict(model, images, batch_size=2000):
-    """Class scores of ``images`` (a NumPy array) in batches, without building a graph."""
-    with mg.no_grad():
-        return np.concatenate(
-            [model(mg.from_numpy(images[s : s + batch_size])).numpy() for s in range(0, len(images), batch_size)]
-        )
-
-
-def accuracy(model, images, labels, batch_size=2000):
-    """Accuracy in evaluation mode (the model is put back into training mode afterwards)."""
-    was_training = model.training
-    model.eval()
-    acc = float((predict(model, images, batch_size).argmax(1) == labels).mean())
-    model.train(was_training)
-    return acc
+def sigmoid_mlp(batchnorm):
+    """784-100-100-100-10 with sigmoid hidden units [and a BatchNorm1d before every sigmoid]."""
+    return mlp([784, 100, 100, 100, 10], nn.Sigmoid, norm=nn.BatchNorm1d if batchnorm else None)
 
 
 def clone(model):
@@ -171,13 +124,13 @@ class BatchStatsProbe:
             self.running_mean.append(float(module.running_mean.numpy()[self.unit]))
 
 
-def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, show_progress):
+def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, args):
     """Train the sigmoid network with and without BN; return the records and the trained BN model."""
     x_train, y_train, x_test, y_test = data
     results, bn_model, stat_probe = {}, None, None
     for use_bn in (False, True):
         key = "bn" if use_bn else "plain"
-        model = mlp((100, 100, 100), nn.Sigmoid, batchnorm=use_bn)
+        model = sigmoid_mlp(batchnorm=use_bn)
         # the same generator seed: both networks start from the same Linear weights
         init.apply_(model, f"normal({init_std})", bias=0.0, generator=seed)
         opt = optim.SGD(model.parameters(), lr=lr)
@@ -186,36 +139,27 @@ def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, show_progress):
         if use_bn:
             bn_last = [m for m in model.modules() if isinstance(m, nn.BatchNorm1d)][-1]
             stat_probe = BatchStatsProbe(bn_last, unit, cfg["stat_steps"])
-        loader = DataLoader(TensorDataset(x_train, y_train), batch_size=60, shuffle=True, seed=seed)
-        rec = {"step": [], "test_accuracy": [], "percentiles": [], "loss": []}
+        rec = {"step": [], "test_accuracy": [], "percentiles": []}
 
-        def evaluate(step, model=model, probe=probe, rec=rec):
+        def evaluate(step, model=model, probe=probe, rec=rec, use_bn=use_bn, stat_probe=stat_probe):
+            if use_bn and step == cfg["stat_steps"]:  # where the running-statistics panel ends
+                stat_probe.population = population_stats(model, stat_probe.bn, x_train, unit)
+            if step % cfg["is_eval_every"]:
+                return None
+            # no evaluation at step 0: the BN network's running statistics are not estimated yet
             probe.armed = True
             rec["test_accuracy"].append(accuracy(model, x_test, y_test))
             probe.armed = False
             rec["percentiles"].append(probe.percentiles())
             rec["step"].append(step)
+            return {"test_acc": rec["test_accuracy"][-1]}
 
-        # no evaluation at step 0: the BN network's running statistics are not estimated yet
         steps = cfg["is_steps"]
-        bar = progress(
-            batches(loader, steps),
-            total=steps,
-            desc=f"fig. 1, {'with' if use_bn else 'without'} BN",
-            disable=None if show_progress else True,
-        )
+        progress = bar(steps, f"fig. 1, {'with' if use_bn else 'without'} BN", args)
         t0 = time.perf_counter()
-        for step, (xb, yb) in enumerate(bar, 1):
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            rec["loss"].append(loss.item())
-            if use_bn and step == cfg["stat_steps"]:  # where the running-statistics panel ends
-                stat_probe.population = population_stats(model, stat_probe.bn, x_train, unit)
-            if step % cfg["is_eval_every"] == 0:
-                evaluate(step)
-                bar.set_postfix(test_acc=rec["test_accuracy"][-1])
+        batches = shuffled_batches(x_train, y_train, 60, seed)
+        rec["loss"], _ = train(model, opt, batches, steps, bar=progress, every=1, evaluate=evaluate)
+        progress.close()
         rec["train_s"] = time.perf_counter() - t0
         median = [p[1] for p in rec["percentiles"]]
         rec["median_drift"] = max(median) - min(median)  # how far the distribution's centre wandered
@@ -227,40 +171,6 @@ def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, show_progress):
             stat_probe.handle.remove()
             bn_model = model
     return results, bn_model, stat_probe
-
-
-def plot_ioffe_szegedy(rec, cfg_text, out):
-    plt = pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.6))
-    ax = axes[0]
-    for key, label, color in (("plain", "without BN", "tab:blue"), ("bn", "with BN", "tab:red")):
-        r = rec[key]
-        ax.plot(r["step"], [100 * a for a in r["test_accuracy"]], color=color, lw=2, label=label)
-    ax.set_xlabel("training step (batch of 60)")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title("(a) Test accuracy")
-    ax.set_ylim(bottom=max(0, min(100 * a for r in rec.values() for a in r["test_accuracy"]) - 5))
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-
-    lo = min(min(p) for r in rec.values() for p in r["percentiles"])
-    hi = max(max(p) for r in rec.values() for p in r["percentiles"])
-    pad = 0.08 * (hi - lo)
-    for ax, key, title in ((axes[1], "plain", "(b) Without BN"), (axes[2], "bn", "(c) With BN")):
-        r = rec[key]
-        p = np.array(r["percentiles"])
-        ax.fill_between(r["step"], p[:, 0], p[:, 2], color="tab:gray", alpha=0.2)
-        for i, (q, style) in enumerate(zip(PERCENTILES, ("--", "-", ":"))):
-            ax.plot(r["step"], p[:, i], "k", ls=style, lw=1.8 if q == 50 else 1.2, label=f"{q}th percentile")
-        ax.set_ylim(lo - pad, hi + pad)
-        ax.set_xlabel("training step (batch of 60)")
-        ax.set_ylabel("input to the sigmoid")
-        ax.set_title(f"{title}: one last-layer unit's sigmoid input")
-        ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=9)
-    fig.suptitle(f"Ioffe & Szegedy (2015), figure 1, on Fashion-MNIST: {cfg_text}", fontsize=11)
-    fig.tight_layout()
-    return save_figure(fig, out, "ioffe_szegedy_fig1.png")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -393,127 +303,12 @@ def train_vs_eval(bn_model, stat_probe, data, cfg, seed, unit):
     return out
 
 
-def plot_train_vs_eval(rec, out):
-    plt = pyplot()
-    fig, axes = plt.subplots(2, 2, figsize=(13, 9.5))
-
-    ax = axes[0, 0]
-    rs = rec["running_stats"]
-    steps = np.arange(1, len(rs["batch_mean"]) + 1)
-    ax.plot(steps, rs["batch_mean"], ".", color="tab:gray", ms=4, label="mean of this batch (60 images)")
-    ax.plot(steps, rs["running_mean"], color="tab:red", lw=2, label=f"running_mean (momentum {rs['momentum']})")
-    ax.axhline(
-        rs["population_mean_at_last_step_shown"],
-        color="k",
-        ls="--",
-        lw=1,
-        label=f"mean over all training images, weights of step {len(steps)}",
-    )
-    ax.set_xlabel("training step")
-    ax.set_ylabel(f"BN input of unit {rs['unit']}, last hidden layer")
-    ax.set_title("(a) Training: running statistics follow the batch statistics")
-    ax.text(
-        0.98,
-        0.04,
-        f"end of training: running_mean {rs['final_running_mean']:.3f}, "
-        f"population {rs['population_mean']:.3f}\nrunning_var {rs['final_running_var']:.3f}, "
-        f"population {rs['population_var']:.3f}",
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=9,
-        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.8"},
-    )
-    ax.legend(loc="center right", fontsize=9)
-    ax.grid(alpha=0.3)
-
-    ax = axes[0, 1]
-    tm = rec["train_mode"]
-    ax.semilogx(
-        tm["batch_size"],
-        [100 * a for a in tm["accuracy"]],
-        "o-",
-        color="tab:red",
-        lw=2,
-        base=2,
-        label="left in train(): batch statistics",
-    )
-    ax.axhline(100 * tm["eval_mode_accuracy"], color="tab:green", lw=2, label="eval(): running statistics, any batch")
-    ax.set_xticks(tm["batch_size"])
-    ax.set_xticklabels([str(b) for b in tm["batch_size"]])
-    ax.set_xlabel("test batch size")
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title("(b) Inference: forgetting model.eval()")
-    msg = tm["batch_of_one"].split(", got")[0]
-    ax.text(
-        0.98,
-        0.04,
-        f'a batch of 1 in train() raises ValueError:\n"{msg}"',
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=8.5,
-        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.8"},
-    )
-    ax.legend(loc="center right", fontsize=9)
-    ax.grid(alpha=0.3)
-
-    ax = axes[1, 0]
-    bm = rec["batch_mates"]
-    ax.hist(
-        bm["p_true_train_mode"],
-        bins=20,
-        range=(0, 1),
-        color="tab:red",
-        alpha=0.7,
-        label=f"train(): {len(bm['p_true_train_mode'])} batches of {bm['batch_size']}, random batch-mates",
-    )
-    ax.axvline(bm["p_true_eval_mode"], color="tab:green", lw=2.5, label="eval(): the same in every batch")
-    ax.set_xlabel("predicted probability of the true class")
-    ax.set_ylabel("number of batches")
-    ax.set_title("(c) One test image: its prediction depends on its batch-mates in train()")
-    ax.legend(loc="upper left", fontsize=9)
-    ax.grid(alpha=0.3)
-
-    ax = axes[1, 1]
-    fu = rec["fusion"]
-    a, b = np.array(fu["sample_logits_bn"]), np.array(fu["sample_logits_fused"])
-    lim = [min(a.min(), b.min()), max(a.max(), b.max())]
-    ax.plot(lim, lim, color="0.6", lw=0.8, label="y = x", zorder=1)
-    ax.plot(a, b, "o", ms=3, alpha=0.5, color="tab:purple", label="one test image, one class", zorder=2)
-    ax.set_xlabel("class score, Linear -> BatchNorm1d (eval)")
-    ax.set_ylabel("class score, fused Linear (no BatchNorm)")
-    ax.set_title("(d) Folding BN into the previous layer (fuse_batchnorm)")
-    t = fu["inference_s_test_set"]
-    ax.text(
-        0.98,
-        0.04,
-        f"{fu['layers_before']} layers -> {fu['layers_after']}\n"
-        f"max |difference| = {fu['max_abs_diff']:.1e}\n"
-        f"test accuracy {100 * fu['accuracy_bn']:.2f}% -> {100 * fu['accuracy_fused']:.2f}%\n"
-        f"test set forward: {1e3 * t['with_bn']:.0f} ms -> {1e3 * t['fused']:.0f} ms",
-        transform=ax.transAxes,
-        ha="right",
-        va="bottom",
-        fontsize=9,
-        bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "0.8"},
-    )
-    ax.legend(loc="upper left", fontsize=9)
-    ax.grid(alpha=0.3)
-    fig.suptitle(
-        "BatchNorm behaves differently in training and in evaluation (the sigmoid network with BN from figure 1)",
-        fontsize=12,
-    )
-    fig.tight_layout()
-    return save_figure(fig, out, "train_vs_eval.png")
-
-
 # --------------------------------------------------------------------------------------------------
 # Experiment 3: a bad initialisation, with and without BN
 # --------------------------------------------------------------------------------------------------
 
 
-def bad_init(data, cfg, seed, depth, init_std, lr, show_progress):
+def bad_init(data, cfg, seed, depth, init_std, lr, args):
     x_train, y_train, _, _ = data
     # this experiment zero-centres and scales the pixels (lecture section 2): the failure without BN
     # comes from the initialisation, not from the data
@@ -523,7 +318,7 @@ def bad_init(data, cfg, seed, depth, init_std, lr, show_progress):
     out = {"depth": depth, "width": 100, "init": f"N(0, {init_std}$^2$)", "lr": lr, "momentum": 0.9}
     for use_bn in (False, True):
         key = "bn" if use_bn else "plain"
-        model = mlp((100,) * depth, nn.Tanh, batchnorm=use_bn)
+        model = mlp([784] + [100] * depth + [10], nn.Tanh, norm=nn.BatchNorm1d if use_bn else None)
         init.apply_(model, f"normal({init_std})", bias=0.0, generator=seed)
         stds = []
         hooks = [
@@ -536,77 +331,22 @@ def bad_init(data, cfg, seed, depth, init_std, lr, show_progress):
         for h in hooks:
             h.remove()
         opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        loader = DataLoader(TensorDataset(xs, y_train), batch_size=64, shuffle=True, seed=seed)
-        losses = []
-        steps = cfg["bad_steps"]
-        bar = progress(
-            batches(loader, steps),
-            total=steps,
-            desc=f"bad init, {'with' if use_bn else 'without'} BN",
-            disable=None if show_progress else True,
-        )
-        for xb, yb in bar:
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+        progress = bar(cfg["bad_steps"], f"bad init, {'with' if use_bn else 'without'} BN", args)
+        losses, _ = train(model, opt, shuffled_batches(xs, y_train, 64, seed), cfg["bad_steps"], bar=progress)
+        progress.close()
         out[key] = {"activation_std_at_init": stds, "loss": losses}
     return out
-
-
-def moving_average(values, window):
-    values = np.asarray(values, dtype=np.float64)
-    c = np.concatenate([[0.0], np.cumsum(values)])
-    idx = np.arange(1, len(values) + 1)
-    lo = np.maximum(0, idx - window)
-    return (c[idx] - c[lo]) / (idx - lo)
-
-
-def plot_bad_init(rec, out):
-    plt = pyplot()
-    fig, (ax_l, ax_s) = plt.subplots(1, 2, figsize=(13, 4.6))
-    window = max(1, len(rec["plain"]["loss"]) // 30)
-    for key, label, color in (("plain", "without BN", "tab:blue"), ("bn", "with BN", "tab:red")):
-        loss = rec[key]["loss"]
-        steps = np.arange(1, len(loss) + 1)
-        ax_l.plot(steps, loss, color=color, alpha=0.2, lw=0.8)
-        ax_l.plot(steps, moving_average(loss, window), color=color, lw=2, label=f"{label} ({window}-step average)")
-        stds = rec[key]["activation_std_at_init"]
-        ax_s.semilogy(np.arange(1, len(stds) + 1), stds, "o-", color=color, lw=2, label=label)
-    ax_l.axhline(np.log(10), color="k", ls=":", lw=1, label="ln 10: guessing uniformly")
-    ax_l.set_xlabel("training step (batch of 64)")
-    ax_l.set_ylabel("training loss (cross-entropy)")
-    ax_l.set_title("Training loss")
-    ax_l.set_ylim(0, max(3.0, ax_l.get_ylim()[1]))
-    ax_l.legend(loc="center right")
-    ax_l.grid(alpha=0.3)
-    ax_s.set_xlabel("hidden layer")
-    ax_s.set_ylabel("std of the tanh outputs (log scale)")
-    ax_s.set_title("Activations at initialisation (500 training images)")
-    ax_s.set_xticks(np.arange(1, rec["depth"] + 1))
-    ax_s.legend()
-    ax_s.grid(alpha=0.3, which="both")
-    fig.suptitle(
-        f"{rec['depth']} tanh layers of {rec['width']}, weights {rec['init']}, biases 0, "
-        f"SGD lr {rec['lr']} momentum {rec['momentum']}: the same initial weights with and without "
-        "BatchNorm1d after every Linear",
-        fontsize=11,
-    )
-    fig.tight_layout()
-    return save_figure(fig, out, "bad_init.png")
 
 
 # --------------------------------------------------------------------------------------------------
 
 
 def main(argv=None):
-    p = parser(NAME, __doc__.split("\n\n")[0])
+    p = parser(__file__, __doc__)
     p.add_argument("--unit", type=int, default=0, help="the last-hidden-layer unit whose sigmoid input is tracked")
     p.add_argument("--lr", type=float, default=0.1, help="SGD learning rate of the figure 1 networks")
     p.add_argument("--init-std", type=float, default=0.1, help="std of the Gaussian initial weights (figure 1)")
     p.add_argument("--steps", type=int, default=None, help="figure 1 training steps (default 8000; --quick 300)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
     cfg = dict(SETTINGS["quick" if args.quick else "full"])
     if args.steps:
@@ -614,24 +354,18 @@ def main(argv=None):
     t_start = time.perf_counter()
     mg.manual_seed(args.seed)
 
-    x_train, y_train = load_fashion_mnist(split="train", flatten=True)
-    x_test, y_test = load_fashion_mnist(split="test", flatten=True)
-    if cfg["train_size"]:
-        x_train, y_train = x_train[: cfg["train_size"]], y_train[: cfg["train_size"]]
-        x_test, y_test = x_test[: cfg["test_size"]], y_test[: cfg["test_size"]]
-    data = (x_train, y_train, x_test, y_test)
-    show = not args.no_progress
+    data = x_train, y_train, x_test, y_test = fashion(cfg["train_size"], cfg["test_size"])
     timing = {"load_data": time.perf_counter() - t_start}
 
     with single_threaded():
         t0 = time.perf_counter()
-        fig1, bn_model, stat_probe = ioffe_szegedy(data, cfg, args.seed, args.unit, args.lr, args.init_std, show)
+        fig1, bn_model, stat_probe = ioffe_szegedy(data, cfg, args.seed, args.unit, args.lr, args.init_std, args)
         timing["ioffe_szegedy"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         tve = train_vs_eval(bn_model, stat_probe, data, cfg, args.seed, args.unit)
         timing["train_vs_eval"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        bad = bad_init(data, cfg, args.seed, depth=10, init_std=0.01, lr=0.01, show_progress=show)
+        bad = bad_init(data, cfg, args.seed, depth=10, init_std=0.01, lr=0.01, args=args)
         timing["bad_init"] = time.perf_counter() - t0
 
     is_text = (
@@ -639,9 +373,6 @@ def main(argv=None):
         f"{cfg['is_steps']} steps ({cfg['is_steps'] * 60 / len(x_train):.3g} epochs of "
         f"{len(x_train)} images), tested on {len(x_test)}"
     )
-    plot_ioffe_szegedy(fig1, is_text, args.out)
-    plot_train_vs_eval(tve, args.out)
-    plot_bad_init(bad, args.out)
     timing["total"] = time.perf_counter() - t_start
 
     record = {
@@ -664,7 +395,6 @@ def main(argv=None):
         },
         "timing_s": {k: round(v, 2) for k, v in timing.items()},
     }
-    save_json(record, args.out, f"{NAME}.json")
 
     pl, bn = fig1["plain"], fig1["bn"]
     print(
@@ -696,8 +426,12 @@ def main(argv=None):
         f"last-layer activation std at init {bad['plain']['activation_std_at_init'][-1]:.1e} vs "
         f"{bad['bn']['activation_std_at_init'][-1]:.2f}"
     )
-    print(f"time: {timing['total']:.1f} s")
-    return record
+    figs = {
+        "ioffe_szegedy_fig1.png": figures.ioffe_szegedy_fig1(fig1, PERCENTILES, is_text),
+        "train_vs_eval.png": figures.train_vs_eval(tve),
+        "bad_init.png": figures.bad_init(bad),
+    }
+    return save_outputs(args, record, figs)
 
 
 if __name__ == "__main__":

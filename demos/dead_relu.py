@@ -43,41 +43,25 @@ The data is read from disk (minigrad.data.load_fashion_mnist), never downloaded.
 import time
 
 import numpy as np
-
-try:
-    from common import parser, pyplot, save_figure, save_json, single_threaded  # python demos/<name>.py
-except ImportError:  # imported by file path (tests, run_all)
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import parser, pyplot, save_figure, save_json, single_threaded
+from common import bar, fashion, mlp, parser, random_batches, save_outputs, single_threaded, train
+from figures import dead_relu as figures
 
 import minigrad as mg
 from minigrad import diagnostics, nn, optim
-from minigrad.data import load_fashion_mnist
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.utils.progress import progress
 
-NAME = "dead_relu"
 ACTIVATIONS = {
     "ReLU": lambda: nn.ReLU(),
     "LeakyReLU": lambda: nn.LeakyReLU(0.01),
     "PReLU": lambda: nn.PReLU(init=0.25),
     "ELU": lambda: nn.ELU(),
 }
-COLORS = {"ReLU": "tab:red", "LeakyReLU": "tab:blue", "PReLU": "tab:green", "ELU": "tab:purple"}
 BIAS_SETTINGS = [("he", 0.0), ("he", 0.01), ("normal(0.01)", 0.0), ("normal(0.01)", 0.01)]
 
 
-def build(activation, hidden, in_features=784, classes=10):
-    layers, width = [], in_features
-    for h in hidden:
-        layers += [nn.Linear(width, h), ACTIVATIONS[activation]()]
-        width = h
-    layers.append(nn.Linear(width, classes))
-    return nn.Sequential(*layers)
+def build(activation, hidden):
+    return mlp([784, *hidden, 10], ACTIVATIONS[activation])
 
 
 def hidden_linears(model):
@@ -134,16 +118,8 @@ def oversized_step(model, x, y, batch, lr):
 
 def recovery(model, x, y, steps, seed, batch_size=128, lr=1e-3):
     """Ordinary training after the accident: Adam (its step size does not grow with the huge gradients)."""
-    opt = optim.Adam(model.parameters(), lr=lr)
-    rng = np.random.default_rng(seed)
-    losses = []
-    for _ in range(steps):
-        idx = rng.choice(x.shape[0], batch_size, replace=False)
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss.item()))
+    batches = random_batches(x, y, batch_size, seed, replace=False)
+    losses, _ = train(model, optim.Adam(model.parameters(), lr=lr), batches, steps)
     model.zero_grad()
     return losses
 
@@ -194,207 +170,8 @@ def run_bias(hidden, x, y, batch, lr, seed):
     return out
 
 
-# ------------------------------------------------------------------------------------------------
-# Figures
-# ------------------------------------------------------------------------------------------------
-
-
-def _label(ax, pos, values, color):
-    """The value (in %) above each bar, "0" included, so that empty bars are visibly zero."""
-    for x, v in zip(pos, values):
-        if v is None or not np.isfinite(v):
-            continue
-        ax.text(x, v + 1.0, f"{v:.0f}", ha="center", va="bottom", fontsize=7, color=color)
-
-
-def plot_dead_units(rec, out):
-    plt = pyplot()
-    names = list(rec["activations"])
-    layers = np.arange(1, len(rec["config"]["hidden"]) + 1)
-    width = 0.8 / len(names)
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5.2))
-    ax = axes[0]
-    for k, name in enumerate(names):
-        a = rec["activations"][name]["after_step"]
-        pos = layers - 0.4 + width * (k + 0.5)
-        ax.bar(
-            pos,
-            100 * np.array(a["knocked_off_fraction"]),
-            width,
-            color=COLORS[name],
-            alpha=0.3,
-            edgecolor=COLORS[name],
-            hatch="//",
-        )
-        ax.bar(pos, 100 * np.array(a["dead_fraction"]), width, color=COLORS[name], label=name)
-        _label(ax, pos, 100 * np.array(a["knocked_off_fraction"]), COLORS[name])
-        for x_, d in zip(pos, a["dead_fraction"]):
-            if d == 0:
-                ax.text(x_, 0.5, "0", ha="center", va="bottom", fontsize=7, color=COLORS[name], fontweight="bold")
-    ax.set_title(
-        f"After one SGD step with lr = {rec['config']['lr']:g}:\n"
-        "solid: dead (output 0 on every training image; bold 0: none)\n"
-        "hatched (number): knocked off (pre-activation <= 0 on every image)",
-        fontsize=10,
-    )
-    ax.set_ylabel("% of the layer's units")
-    ax = axes[1]
-    for k, name in enumerate(names):
-        a = rec["activations"][name]["after_step"]
-        pos = layers - 0.4 + width * (k + 0.5)
-        ax.bar(pos, 100 * np.array(a["zero_grad_rows_fraction"]), width, color=COLORS[name], label=name)
-        _label(ax, pos, 100 * np.array(a["zero_grad_rows_fraction"]), COLORS[name])
-    ax.set_title(
-        "Then dL/dW over all training images:\n% of units whose incoming weights get exactly zero "
-        "gradient\n(ReLU: exactly the dead units; the others: none)",
-        fontsize=10,
-    )
-    ax.set_ylabel("% of the layer's weight rows")
-    ax = axes[2]
-    for k, name in enumerate(names):
-        r = rec["activations"][name]
-        pos = layers - 0.4 + width * (k + 0.5)
-        still = [np.nan if v is None else 100 * v for v in r["off_after_step_still_off"]]
-        same = [np.nan if v is None else 100 * v for v in r["off_after_step_weights_unchanged"]]
-        ax.bar(pos, still, width, color=COLORS[name], alpha=0.3, edgecolor=COLORS[name], hatch="//")
-        for x_, v in zip(pos, still):
-            if not np.isfinite(v):
-                ax.text(x_, 0.5, "-", ha="center", va="bottom", fontsize=8, color=COLORS[name])
-        ax.bar(pos, same, width, color=COLORS[name], label=name)
-        _label(ax, pos, still, COLORS[name])
-        for x_, v in zip(pos, same):
-            if v == 0:
-                ax.text(x_, 0.5, "0", ha="center", va="bottom", fontsize=7, color=COLORS[name], fontweight="bold")
-    ax.set_title(
-        f"After {rec['config']['recovery_steps']} more training steps (Adam), of the units knocked off by "
-        "the step:\nhatched (number): % still knocked off; solid: % whose weights never changed\n"
-        "(bold 0: none; -: no unit was knocked off)",
-        fontsize=10,
-    )
-    ax.set_ylabel("% of the knocked-off units")
-    for ax in axes:
-        ax.set_xticks(layers, [f"hidden {i}" for i in layers])
-        ax.set_xlabel("layer")
-        ax.set_ylim(0, 105)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0].legend(title="activation", loc="upper left")
-    cfg = rec["config"]
-    fig.suptitle(
-        f"Dead units: MLP 784-{'-'.join(map(str, cfg['hidden']))}-10, He init, one oversized SGD step "
-        f"(lr {cfg['lr']:g}, batch {cfg['batch_size']}), measured on {cfg['train_size']} "
-        "Fashion-MNIST training images",
-        fontsize=12,
-    )
-    fig.tight_layout()
-    return save_figure(fig, out, "dead_units.png")
-
-
-def plot_preactivation_max(pre, rec, out):
-    plt = pyplot()
-    n = len(pre["before"])
-    fig, axes = plt.subplots(1, n, figsize=(3.7 * n, 3.8), squeeze=False)
-    for i, ax in enumerate(axes[0]):
-        b, a = pre["before"][i], pre["after"][i]
-        lo = min(b.min(), a.min(), -1.0)
-        hi = max(b.max(), a.max(), 1.0)
-        # symmetric-log bins: linear on [-1, 1], geometric beyond, so the units just left of 0 and the
-        # long tail on the right are both visible
-        pos_edges = np.concatenate([np.linspace(0, 1, 5)[1:], np.geomspace(1, hi * 1.01, 24)[1:]])
-        neg_edges = (
-            np.concatenate([np.linspace(0, 1, 5)[1:], np.geomspace(1, -lo * 1.01, 12)[1:]])
-            if lo < -1
-            else np.linspace(0, 1, 5)[1:]
-        )
-        bins = np.concatenate([-neg_edges[::-1], [0.0], pos_edges])
-        ax.hist(b, bins=bins, color="tab:blue", alpha=0.55, label="at initialisation")
-        ax.hist(a, bins=bins, color="tab:red", alpha=0.55, label="after the step")
-        ax.set_xscale("symlog", linthresh=1.0)
-        ax.axvspan(bins[0], 0, color="tab:red", alpha=0.07, lw=0)
-        ax.axvline(0, color="black", lw=1.2)
-        ax.set_xlim(bins[0], bins[-1])
-        dead = int((a <= 0).sum())
-        ax.set_title(f"hidden layer {i + 1}: {dead} of {a.size} units dead", fontsize=10)
-        ax.set_xlabel("largest pre-activation of the unit over\nall training images (symmetric log scale)")
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("number of units")
-    axes[0][0].legend(fontsize=9)
-    fig.suptitle(
-        "ReLU network: a unit is dead when even its largest pre-activation is <= 0 (left of the black "
-        f"line); one SGD step with lr = {rec['config']['lr']:g} pushes many there",
-        fontsize=11,
-    )
-    fig.tight_layout()
-    return save_figure(fig, out, "preactivation_max.png")
-
-
-def plot_bias(rec, out):
-    plt = pyplot()
-    settings = rec["bias_init"]
-    layers = np.arange(1, len(rec["config"]["hidden"]) + 1)
-    styles = {
-        "he, bias 0": ("tab:blue", "-", "o"),
-        "he, bias 0.01": ("tab:blue", "--", "s"),
-        "normal(0.01), bias 0": ("tab:orange", "-", "o"),
-        "normal(0.01), bias 0.01": ("tab:orange", "--", "s"),
-    }
-    labels = {
-        "he, bias 0": "He weights, bias 0",
-        "he, bias 0.01": "He weights, bias 0.01",
-        "normal(0.01), bias 0": "N(0, 0.01^2) weights, bias 0",
-        "normal(0.01), bias 0.01": "N(0, 0.01^2) weights, bias 0.01",
-    }
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
-    for key, s in settings.items():
-        color, ls, marker = styles[key]
-        axes[0].plot(
-            layers,
-            100 * np.array(s["init"]["active_fraction"]),
-            ls=ls,
-            marker=marker,
-            color=color,
-            label=labels[key],
-            ms=7,
-            lw=2,
-        )
-        axes[1].plot(
-            layers,
-            100 * np.array(s["after_step"]["dead_fraction"]),
-            ls=ls,
-            marker=marker,
-            color=color,
-            label=labels[key],
-            ms=7,
-            lw=2,
-        )
-    axes[0].set_title(
-        "At initialisation: % of ReLU outputs > 0 (over all images and units)\n"
-        "(He and N(0, 0.01^2) give the same on/off pattern when the bias is 0)",
-        fontsize=10,
-    )
-    axes[0].set_ylabel("% active")
-    axes[0].set_ylim(0, 105)
-    axes[0].axhline(50, color="grey", lw=0.8, ls=":")
-    axes[1].set_title(
-        f"After one SGD step with lr = {rec['config']['lr']:g}: % of dead units\n(output 0 on every training image)",
-        fontsize=10,
-    )
-    axes[1].set_ylabel("% of the layer's units")
-    axes[1].set_ylim(-2, 102)
-    for ax in axes:
-        ax.set_xticks(layers, [f"hidden {i}" for i in layers])
-        ax.set_xlabel("layer")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=9)
-    fig.suptitle(
-        "The lecture's 0.01 bias for ReLU units: it matters only where the pre-activations are as small as 0.01",
-        fontsize=12,
-    )
-    fig.tight_layout()
-    return save_figure(fig, out, "bias_init.png")
-
-
 def main(argv=None):
-    p = parser(NAME, __doc__.split("\n\n")[0])
+    p = parser(__file__, __doc__)
     p.add_argument("--lr", type=float, default=1.0, help="learning rate of the oversized step (default 1)")
     p.add_argument("--train-size", type=int, default=None, help="training images used (default 10000; --quick 2000)")
     args = p.parse_args(argv)
@@ -404,10 +181,7 @@ def main(argv=None):
     steps = 30 if args.quick else 100
     batch_size = 128
 
-    images, labels = load_fashion_mnist(split="train", flatten=True)
-    pick = np.random.default_rng(args.seed).permutation(images.shape[0])[:n]
-    images, labels = images[pick], labels[pick]
-    images = (images - images.mean()) / images.std()  # zero-centred, unit std (lecture, section 2)
+    images, labels, _, _ = fashion(n, 0, seed=args.seed, standardize=True)  # zero-centred, unit std (section 2)
     x, y = mg.tensor(images), mg.tensor(labels)
     batch = np.random.default_rng(args.seed + 100).choice(n, batch_size, replace=False)
     mg.manual_seed(args.seed)
@@ -427,16 +201,17 @@ def main(argv=None):
         "activations": {},
     }
     pre = {}
-    jobs = list(ACTIVATIONS) + ["bias"]
+    progress = bar(len(ACTIVATIONS) + 1, "dead_relu", args, unit="run")
     with single_threaded():
-        for job in progress(jobs, desc="dead_relu", unit="run"):
-            if job == "bias":
-                rec["bias_init"] = run_bias(hidden, x, y, batch, args.lr, args.seed)
-                continue
-            result, pre_before, pre_after = run_activation(job, hidden, x, y, batch, args.lr, steps, args.seed)
-            rec["activations"][job] = result
-            if job == "ReLU":
+        for name in ACTIVATIONS:
+            result, pre_before, pre_after = run_activation(name, hidden, x, y, batch, args.lr, steps, args.seed)
+            rec["activations"][name] = result
+            if name == "ReLU":
                 pre = {"before": pre_before, "after": pre_after}
+            progress.update()
+        rec["bias_init"] = run_bias(hidden, x, y, batch, args.lr, args.seed)
+        progress.update()
+        progress.close()
     rec["relu_unit_max_preactivation"] = pre
 
     def pct(v):
@@ -462,12 +237,13 @@ def main(argv=None):
             f"dead after step {pct(s['after_step']['dead_fraction'])}"
         )
 
-    files = [plot_dead_units(rec, args.out), plot_preactivation_max(pre, rec, args.out), plot_bias(rec, args.out)]
-    rec["figures"] = [f.name for f in files]
     rec["timing_s"] = round(time.perf_counter() - t0, 3)
-    save_json(rec, args.out, f"{NAME}.json")
-    print(f"time: {rec['timing_s']:.1f} s")
-    return rec
+    figs = {
+        "dead_units.png": figures.dead_units(rec),
+        "preactivation_max.png": figures.preactivation_max(pre, rec),
+        "bias_init.png": figures.bias_init(rec),
+    }
+    return save_outputs(args, rec, figs)
 
 
 if __name__ == "__main__":

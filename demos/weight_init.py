@@ -41,23 +41,14 @@ Writes into --out:
 import time
 
 import numpy as np
-
-try:
-    from common import parser, pyplot, save_figure, save_json, single_threaded  # python demos/<name>.py
-except ImportError:  # imported by file path (tests, run_all)
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from common import parser, pyplot, save_figure, save_json, single_threaded
+from common import bar, mlp, parser, random_batches, save_outputs, single_threaded, train
+from figures import weight_init as figures
 
 import minigrad as mg
 from minigrad import diagnostics, nn, optim
 from minigrad.nn import functional as F
 from minigrad.nn import init
-from minigrad.utils.progress import progress
 
-NAME = "weight_init"
 # (key, activation, nn.init scheme, label)
 SETTINGS = [
     ("tanh_0.01", "tanh", "normal(0.01)", "tanh, N(0, 0.01^2)"),
@@ -67,14 +58,6 @@ SETTINGS = [
     ("relu_xavier", "relu", "xavier", "ReLU, Xavier"),
     ("relu_he", "relu", "he", "ReLU, He"),
 ]
-COLORS = {
-    "tanh_0.01": "tab:blue",
-    "tanh_0.05": "tab:orange",
-    "tanh_1": "tab:brown",
-    "tanh_xavier": "tab:green",
-    "relu_xavier": "tab:red",
-    "relu_he": "tab:purple",
-}
 BINS = 40
 RELU_RANGE = 4.0  # ReLU histograms over (0, 4]; the exact zeros are counted apart
 
@@ -157,14 +140,10 @@ def zero_init_experiment(seed, steps, d_in=20, hidden=32, classes=4, n=2000, bat
         ("xavier_tanh", "Xavier weights, zero biases, tanh", "tanh", "xavier"),
     ]
     results = {}
+    every = max(1, steps // 30)
     for key, label, act, scheme in variants:
-        make = nn.Tanh if act == "tanh" else nn.Sigmoid
-        net = nn.Sequential(
-            nn.Linear(d_in, hidden), make(), nn.Linear(hidden, hidden), make(), nn.Linear(hidden, classes)
-        )
+        net = mlp([d_in, hidden, hidden, classes], nn.Tanh if act == "tanh" else nn.Sigmoid)
         init.apply_(net, scheme, bias=0.0, generator=seed)
-        opt = optim.SGD(net.parameters(), lr=lr)
-        order = np.random.default_rng(seed + 8)
         hidden_acts = [net[1], net[3]]
         r = {
             "label": label,
@@ -174,24 +153,23 @@ def zero_init_experiment(seed, steps, d_in=20, hidden=32, classes=4, n=2000, bat
             "distinct_units": [[], []],
             "unit_spread": [[], []],
         }
-        for step in range(steps + 1):
-            if step % max(1, steps // 30) == 0 or step == steps:
-                with mg.no_grad(), diagnostics.Recorder(net, layers=hidden_acts, bins=None, keep_values=True) as rec:
-                    scores = net(x)
-                r["step"].append(step)
-                r["loss"].append(float(F.cross_entropy(scores, y).item()))
-                r["accuracy"].append(float((scores.numpy().argmax(axis=1) == Y).mean()))
-                for i, m in enumerate(hidden_acts):
-                    h = rec.values[rec.name_of(m)].astype(np.float64)
-                    r["distinct_units"][i].append(distinct_units(h))
-                    r["unit_spread"][i].append(float(h.std(axis=1).mean()))
-            if step == steps:
-                break
-            idx = order.choice(n, batch, replace=False)
-            loss = F.cross_entropy(net(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+
+        def measure(step, net=net, hidden_acts=hidden_acts, r=r):
+            if step % every and step != steps:
+                return
+            with mg.no_grad(), diagnostics.Recorder(net, layers=hidden_acts, bins=None, keep_values=True) as rec:
+                scores = net(x)
+            r["step"].append(step)
+            r["loss"].append(float(F.cross_entropy(scores, y).item()))
+            r["accuracy"].append(float((scores.numpy().argmax(axis=1) == Y).mean()))
+            for i, m in enumerate(hidden_acts):
+                h = rec.values[rec.name_of(m)].astype(np.float64)
+                r["distinct_units"][i].append(distinct_units(h))
+                r["unit_spread"][i].append(float(h.std(axis=1).mean()))
+
+        measure(0)
+        batches = random_batches(x, y, batch, seed + 8, replace=False)
+        train(net, optim.SGD(net.parameters(), lr=lr), batches, steps, every=1, evaluate=measure)
         w1 = net[0].weight.detach().numpy()
         r["distinct_first_layer_rows"] = distinct_units(w1.T.astype(np.float64), tol=1e-6)  # units' weight rows
         results[key] = r
@@ -199,192 +177,10 @@ def zero_init_experiment(seed, steps, d_in=20, hidden=32, classes=4, n=2000, bat
 
 
 # ------------------------------------------------------------------------------------------------
-# Figures
-# ------------------------------------------------------------------------------------------------
-
-
-def plot_histograms(net, out, filename, max_columns=None):
-    plt = pyplot()
-    from matplotlib.ticker import MaxNLocator
-
-    settings = net["settings"]
-    shown = list(range(net["depth"]))
-    if max_columns and net["depth"] > max_columns:  # --quick: fewer panels, evenly spaced layers
-        shown = sorted({round(k * (net["depth"] - 1) / (max_columns - 1)) for k in range(max_columns)})
-    rows, cols = len(settings), len(shown)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.95 * cols + 1.2, 1.6 * rows + 1.2), squeeze=False)
-    fig.subplots_adjust(
-        left=0.9 / (1.95 * cols + 1.2),
-        right=0.99,
-        bottom=0.5 / (1.6 * rows + 1.2),
-        top=1 - 1.0 / (1.6 * rows + 1.2),
-        wspace=0.28,
-        hspace=0.3,
-    )
-    for i, (key, s) in enumerate(settings.items()):
-        edges = np.asarray(s["hist_edges"])
-        for c, j in enumerate(shown):
-            ax = axes[i][c]
-            counts = np.asarray(s["hist_counts"][j], dtype=np.float64)
-            total = net["batch"] * net["width"]
-            ax.stairs(100 * counts / total, edges, fill=True, color=COLORS[key], lw=0)
-            ax.set_ylim(0, 1.5 * max(100 * counts.max() / total, 1e-9))  # room for the text
-            text = f"mean {s['act_mean'][j]:.2g}\nstd {s['act_std'][j]:.2g}"
-            if s["activation"] == "relu":
-                text += f"\nzeros {100 * s['zero_fraction'][j]:.0f}%"
-                ax.set_xlim(0, RELU_RANGE)
-                ax.set_xticks([0, 1, 2, 3, 4])
-            else:
-                ax.set_xlim(-1.05, 1.05)
-                ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["-1", "", "0", "", "1"])
-            ax.yaxis.set_major_locator(MaxNLocator(3))
-            ax.text(
-                0.97,
-                0.95,
-                text,
-                transform=ax.transAxes,
-                ha="right",
-                va="top",
-                fontsize=7,
-                bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1),
-            )
-            ax.tick_params(labelsize=7)
-            if i == 0:
-                ax.set_title(f"layer {j + 1}", fontsize=10)
-            if c == 0:
-                ax.set_ylabel(f"{s['label']}\n% of values", fontsize=8.5, color=COLORS[key], fontweight="bold")
-            if i == rows - 1:
-                ax.set_xlabel("activation value", fontsize=8)
-    fig.suptitle(
-        f"Activations layer by layer: {net['depth']} layers of width {net['width']}, batch {net['batch']} of "
-        "Gaussian inputs x ~ N(0, 1)\n(tanh panels span its range (-1, 1); ReLU panels show the positive values "
-        "up to 4, the exact zeros are counted in the text)",
-        fontsize=11,
-    )
-    return save_figure(fig, out, filename)
-
-
-def plot_statistics(nets, out):
-    plt = pyplot()
-    keys = [
-        ("act_std", "std of the activations", True),
-        ("sat_or_zero", "", False),
-        ("weight_grad_abs_mean", "mean |dL/dW|", True),
-        ("grad_std", "std of dL/dh (back-propagated)", True),
-    ]
-    fig, axes = plt.subplots(len(nets), 4, figsize=(19, 4.4 * len(nets)), squeeze=False)
-    for r, net in enumerate(nets):
-        layers = np.arange(1, net["depth"] + 1)
-        for c, (k, ylabel, log) in enumerate(keys):
-            ax = axes[r][c]
-            for key, s in net["settings"].items():
-                if k == "sat_or_zero":
-                    vals = s["saturated_fraction"] if s["activation"] == "tanh" else s["zero_fraction"]
-                    vals = 100 * np.asarray([np.nan if v is None else v for v in vals])
-                    ls = "-" if s["activation"] == "tanh" else ":"
-                else:
-                    vals, ls = s[k], "-"
-                ax.plot(layers, vals, ls, marker="o", ms=4, color=COLORS[key], label=s["label"], lw=1.8)
-            if log:
-                ax.set_yscale("log")
-            ax.set_xticks(layers)
-            ax.set_xlabel("layer")
-            ax.grid(alpha=0.3)
-            if k == "sat_or_zero":
-                ax.set_ylabel("% of activations")
-                ax.set_ylim(-3, 103)
-                ax.set_title(
-                    "solid: tanh saturated (|h| > 0.99, tanh' < 0.02)\n"
-                    "dotted: ReLU exactly 0 (both ReLU settings: ~50%)",
-                    fontsize=10,
-                )
-            else:
-                ax.set_ylabel(ylabel)
-                ax.set_title(ylabel, fontsize=10)
-        axes[r][0].annotate(
-            f"{net['depth']} layers of {net['width']}\nbatch {net['batch']}",
-            xy=(0, 0.5),
-            xycoords="axes fraction",
-            xytext=(-70, 0),
-            textcoords="offset points",
-            ha="right",
-            va="center",
-            fontsize=12,
-            fontweight="bold",
-        )
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(
-        handles, labels, loc="lower center", ncol=len(labels), fontsize=10, frameon=False, bbox_to_anchor=(0.5, 0.0)
-    )
-    fig.suptitle(
-        "Per-layer statistics under each initialisation (loss L = sum(output * G), G ~ N(0, 1), so dL/d(output) has "
-        "std 1 at the top):\nsmall weights shrink the activations and the gradients dL/dW = dL/dz h^T vanish; "
-        "Xavier suits tanh, He suits ReLU",
-        fontsize=12,
-    )
-    fig.tight_layout(rect=(0.03, 0.04, 1, 1))
-    return save_figure(fig, out, "statistics.png")
-
-
-def plot_zero_init(z, out):
-    plt = pyplot()
-    colors = {"zeros_tanh": "tab:red", "zeros_sigmoid": "tab:orange", "xavier_tanh": "tab:green"}
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
-    for key, r in z["runs"].items():
-        axes[0].plot(r["step"], r["loss"], color=colors[key], lw=2, label=r["label"])
-        axes[1].plot(r["step"], [100 * a for a in r["accuracy"]], color=colors[key], lw=2, label=r["label"])
-        zero = key.startswith("zeros")
-        style = dict(color=colors[key], lw=3.5 if key == "zeros_tanh" else 1.8, alpha=0.8)
-        axes[2].plot(
-            r["step"],
-            r["distinct_units"][0],
-            marker="o" if zero else None,
-            ms=3,
-            label=f"{r['label']}: layer 1",
-            **style,
-        )
-        axes[2].plot(r["step"], r["distinct_units"][1], ls="--", label=f"{r['label']}: layer 2", **style)
-    axes[0].set_ylabel("cross-entropy loss (all 2000 examples)")
-    axes[0].set_title("Training loss")
-    axes[1].set_ylabel("accuracy (%)")
-    axes[1].set_title(f"Accuracy ({z['classes']} classes; chance {100 / z['classes']:.0f}%)")
-    axes[2].set_ylabel(f"distinct hidden units (of {z['hidden']})")
-    axes[2].set_title(
-        "How many different units each hidden layer has\n"
-        "(units whose outputs agree within 1e-4 on every example count as one)",
-        fontsize=10,
-    )
-    axes[2].set_ylim(-1, z["hidden"] + 2)
-    axes[2].annotate(
-        "both all-zero runs: 1 distinct unit per layer\n(the red and orange lines lie on each other)",
-        xy=(0.5, 1),
-        xycoords=("axes fraction", "data"),
-        xytext=(0, 25),
-        textcoords="offset points",
-        ha="center",
-        fontsize=9,
-        arrowprops=dict(arrowstyle="->", color="grey"),
-    )
-    for ax in axes:
-        ax.set_xlabel("SGD step")
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=9)
-    axes[2].legend(fontsize=8, loc="center right", bbox_to_anchor=(1.0, 0.62))
-    fig.suptitle(
-        f"All-zero initialisation: every hidden unit computes the same thing and gets the same update, "
-        f"so they stay identical (MLP {z['d_in']}-{z['hidden']}-{z['hidden']}-{z['classes']}, SGD lr {z['lr']})",
-        fontsize=12,
-    )
-    fig.tight_layout()
-    return save_figure(fig, out, "zero_init.png")
-
-
-# ------------------------------------------------------------------------------------------------
 
 
 def main(argv=None):
-    p = parser(NAME, __doc__.split("\n\n")[0])
-    args = p.parse_args(argv)
+    args = parser(__file__, __doc__).parse_args(argv)
     t0 = time.perf_counter()
     mg.manual_seed(args.seed)
     if args.quick:
@@ -394,20 +190,18 @@ def main(argv=None):
         nets = [dict(width=4096, depth=6, batch=16), dict(width=500, depth=10, batch=1000)]
         zero_steps = 300
 
-    jobs = [(i, s) for i in range(len(nets)) for s in SETTINGS] + [("zero", None)]
-    for net in nets:
-        net["settings"] = {}
-    zero = None
-    bar = progress(jobs, desc="weight_init", unit="run")
+    progress = bar(len(nets) * len(SETTINGS) + 1, "weight_init", args, unit="run")
     with single_threaded():
-        for i, setting in bar:
-            if i == "zero":
-                bar.set_postfix(run="all-zero init")
-                zero = zero_init_experiment(args.seed, zero_steps)
-                continue
-            net = nets[i]
-            bar.set_postfix(run=f"{net['width']}-wide {setting[3]}")
-            net["settings"][setting[0]] = run_setting(setting, net["width"], net["depth"], net["batch"], args.seed)
+        for net in nets:
+            net["settings"], net["relu_range"] = {}, RELU_RANGE
+            for setting in SETTINGS:
+                progress.set_postfix(run=f"{net['width']}-wide {setting[3]}")
+                net["settings"][setting[0]] = run_setting(setting, net["width"], net["depth"], net["batch"], args.seed)
+                progress.update()
+        progress.set_postfix(run="all-zero init")
+        zero = zero_init_experiment(args.seed, zero_steps)
+        progress.update()
+        progress.close()
 
     for net in nets:
         print(f"{net['depth']} layers of width {net['width']}, batch {net['batch']}:")
@@ -424,22 +218,20 @@ def main(argv=None):
             f"accuracy {100 * r['accuracy'][-1]:.1f}%"
         )
 
-    files = [
-        plot_histograms(nets[0], args.out, "activations_6_layers.png", max_columns=4 if args.quick else None),
-        plot_histograms(nets[1], args.out, "activations_10_layers.png", max_columns=4 if args.quick else None),
-        plot_statistics(nets, args.out),
-        plot_zero_init(zero, args.out),
-    ]
     rec = {
         "config": {"seed": args.seed, "quick": args.quick, "loss": "sum(output * G), G ~ N(0, 1)"},
         "networks": nets,
         "zero_init": zero,
-        "figures": [f.name for f in files],
     }
     rec["timing_s"] = round(time.perf_counter() - t0, 3)
-    save_json(rec, args.out, f"{NAME}.json")
-    print(f"time: {rec['timing_s']:.1f} s")
-    return rec
+    columns = 4 if args.quick else None  # --quick: fewer histogram panels
+    figs = {
+        "activations_6_layers.png": figures.histograms(nets[0], max_columns=columns),
+        "activations_10_layers.png": figures.histograms(nets[1], max_columns=columns),
+        "statistics.png": figures.statistics(nets),
+        "zero_init.png": figures.zero_init(zero),
+    }
+    return save_outputs(args, rec, figs)
 
 
 if __name__ == "__main__":

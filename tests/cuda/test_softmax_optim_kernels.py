@@ -6,8 +6,7 @@ smoothing, empty inputs; several optimizer steps with every option."""
 import numpy as np
 import pytest
 
-import minigrad.backends.cuda as G
-from tests.cuda.reference import REF
+from tests.cuda.reference import REF, G
 from tests.helpers import tolerances
 
 DTYPES = [np.float32, np.float64]

@@ -20,9 +20,11 @@ from minigrad.backends.cuda.compiler import scatter_add as index_add  # noqa: F4
 device = "cuda"
 
 
-# Where arrays live and how they are made: CuPy (NumPy under the simulator).
-from_numpy = lambda a: xp.asarray(a)  # a host copy goes to the device
-to_numpy = lambda a: a if SIMULATOR else xp.asnumpy(a)  # and comes back
+# Where arrays live and how they are made: CuPy (NumPy under the simulator). Moving between host and
+# device copies, under the simulator too (where both are host memory), so that a CPU tensor and its
+# .to("cuda") never share memory there either.
+from_numpy = (lambda a: np.array(a)) if SIMULATOR else (lambda a: xp.asarray(a))  # host -> device
+to_numpy = (lambda a: np.array(a)) if SIMULATOR else (lambda a: xp.asnumpy(a))  # device -> host
 asarray = lambda value, dtype=None: xp.asarray(value, dtype=dtype)
 empty = lambda shape, dtype: xp.empty(shape, dtype)
 zeros = lambda shape, dtype: xp.zeros(shape, dtype)

@@ -92,23 +92,31 @@ def _target_cc(api, cc):
 COMPILER, cuda = _compiler()
 
 
-class _Missing:
-    """Stands in for CuPy when it is not installed: any use says what to install."""
+class _Unavailable:
+    """Stands in for CuPy where device "cuda" cannot run (no CuPy, no GPU): any use raises the error
+    that says why and what to install (``mg.cuda.not_available_error``). The kernels still compile
+    to PTX without it (tests/test_cuda_ptx.py)."""
 
     def __getattr__(self, name):
-        raise RuntimeError(
-            "minigrad's CUDA backend needs CuPy and a CUDA GPU: pip install 'minigrad[cuda]' "
-            "(CUDA 13; on CUDA 12 install numba-cuda[cu12] and cupy-cuda12x instead)"
-        )
+        from minigrad.cuda import not_available_error
+
+        raise not_available_error()
 
 
-if SIMULATOR:
-    import numpy as xp
-else:
-    try:
-        import cupy as xp
-    except ImportError:
-        xp = _Missing()
+def _array_namespace():
+    """NumPy under the simulator, CuPy where a GPU can run, else the stand-in that explains."""
+    if SIMULATOR:
+        return np
+    from minigrad.cuda import unavailable_reason
+
+    if unavailable_reason() is not None:
+        return _Unavailable()
+    import cupy
+
+    return cupy
+
+
+xp = _array_namespace()
 
 
 def scatter_add(out, index, values):

@@ -144,38 +144,38 @@ def _launch(k, x, *args):
         k[x.dtype, x.shape[0], threads_for(x.shape[1])](*args)
 
 
-def log_softmax_forward(x):
+def log_softmax_forward(x2):
     """log_softmax over the last axis of a 2-D array."""
-    x = _rows(x, "log_softmax")
+    x = _rows(x2, "log_softmax")
     out = xp.empty_like(x)
     _launch(_log_softmax, x, x, out)
     return out
 
 
-def softmax_forward(x):
-    x = _rows(x, "softmax")
+def softmax_forward(x2):
+    x = _rows(x2, "softmax")
     out = xp.empty_like(x)
     _launch(_softmax, x, x, out)
     return out
 
 
-def log_softmax_backward(grad, y):
-    y = _rows(y, "log_softmax backward")
+def log_softmax_backward(g2, y2):
+    y = _rows(y2, "log_softmax backward")
     out = xp.empty_like(y)
-    _launch(_backward, y, _like(grad, y, "log_softmax backward"), y, True, out)
+    _launch(_backward, y, _like(g2, y, "log_softmax backward"), y, True, out)
     return out
 
 
-def softmax_backward(grad, y):
-    y = _rows(y, "softmax backward")
+def softmax_backward(g2, y2):
+    y = _rows(y2, "softmax backward")
     out = xp.empty_like(y)
-    _launch(_backward, y, _like(grad, y, "softmax backward"), y, False, out)
+    _launch(_backward, y, _like(g2, y, "softmax backward"), y, False, out)
     return out
 
 
-def cross_entropy_forward(x, target, ignore_index, label_smoothing):
+def cross_entropy_forward(x2, target, ignore_index, label_smoothing):
     """Per-row losses and the log-probabilities (kept for the backward pass) of (N, C) logits."""
-    x = _rows(x, "cross_entropy")
+    x = _rows(x2, "cross_entropy")
     t = _targets(target, x.shape[0], "cross_entropy")
     logp = xp.empty_like(x)
     loss = xp.empty(x.shape[0], x.dtype)

@@ -397,7 +397,10 @@ class Tensor:
                 "__setitem__: assigning into a tensor that is part of a graph is not differentiable in minigrad; "
                 "build the result with mg.where(...) or mg.cat(...) instead"
             )
-        value = _array_on(value, self.device) if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):
+            value = _array_on(value, self.device)
+        elif hasattr(value, "shape") or isinstance(value, (list, tuple)):
+            value = self._backend().asarray(value)  # host values go to the tensor's device (CuPy takes no NumPy)
         self.array[_index_arrays(index)] = value
         self._version.value += 1
 

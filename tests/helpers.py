@@ -43,6 +43,13 @@ def skip_float64_on_the_simulator(device, dtype):
         pytest.skip("float64 kernels run on the simulator in tests/cuda; here float32 only")
 
 
+def skip_large_on_the_simulator(device, shape, limit=150):
+    """Skip a "cuda" case of more than ``limit`` elements on the simulator (the smaller cases of the same
+    test run there; every case runs on the CPU and on a GPU)."""
+    if simulated(device) and int(np.prod(shape)) > limit:
+        pytest.skip(f"{tuple(shape)} is large for the simulator: its smaller cases run there")
+
+
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}
 
 

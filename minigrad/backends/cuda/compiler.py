@@ -164,7 +164,10 @@ class Kernel:
     float32 constant in the float32 kernel. ``bound`` names more globals of the source: the
     activation kernels are one grid-stride loop each, with ``f`` bound to a scalar function.
     Launch with the dtype before numba's launch configuration: ``kernel[x.dtype, blocks, threads](x, out)``.
+    ``Kernel.launches`` counts the launches of every Kernel (bench/gpu.py counts a training step's).
     """
+
+    launches = 0
 
     def __init__(self, fn, name=None, **bound):
         self.fn, self.name, self.bound = fn, name or fn.__name__, bound
@@ -185,6 +188,7 @@ class Kernel:
         key = np.dtype(dtype)
         if key not in self._compiled:
             self._compiled[key] = cuda.jit(self.source(key))
+        Kernel.launches += 1
         return self._compiled[key][tuple(launch)]
 
 

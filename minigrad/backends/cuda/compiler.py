@@ -41,8 +41,10 @@ def _probe(api):
     def probe(x, out):
         i = api.grid(1)
         if i < x.size:
-            out[i] = sm.sigmoid(x[i]) + sm.gelu_grad(x[i])
+            out[i] = sigmoid(x[i]) + gelu_grad(x[i])  # noqa: F821 (bound below)
 
+    scope = sm.for_gpu(dict(probe.__globals__, sigmoid=sm.sigmoid, gelu_grad=sm.gelu_grad))
+    probe = types.FunctionType(probe.__code__, scope, "probe", None, probe.__closure__)
     try:
         from numba import float32
 
@@ -177,7 +179,7 @@ class Kernel:
         """The Python function compiled for ``dtype``: ``fn`` with ``F`` and the bound names set."""
         F = np.float32 if np.dtype(dtype) == np.float32 else np.float64
         if F not in self._sources:
-            scope = dict(self.fn.__globals__, F=F, **self.bound)
+            scope = sm.for_gpu(dict(self.fn.__globals__, F=F, **self.bound))  # the GPU's @scalar functions
             f = types.FunctionType(self.fn.__code__, scope, self.name, self.fn.__defaults__, self.fn.__closure__)
             f.__qualname__ = f"{self.name}[{F.__name__}]"
             self._sources[F] = f

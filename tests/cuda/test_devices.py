@@ -155,6 +155,8 @@ def test_mixing_devices_is_an_error_naming_both():
             op()
     with pytest.raises(RuntimeError, match="on cuda"):
         b.backward(mg.ones(3))
+    with pytest.raises(RuntimeError, match="running_mean is on cpu but the input is on cuda"):
+        F.batch_norm(mg.randn(4, 3, device="cuda"), mg.zeros(3), mg.ones(3), training=True)
     # copy_ and indexing with CPU indices copy on purpose, as in PyTorch
     b.copy_(mg.tensor([1.0, 2.0, 3.0]))
     assert b.tolist() == [1.0, 2.0, 3.0] and b[mg.tensor([2, 0])].tolist() == [3.0, 1.0]

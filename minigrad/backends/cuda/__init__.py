@@ -14,8 +14,15 @@ import importlib
 
 import numpy as np
 
-from minigrad.backends.cuda.compiler import SIMULATOR, cuda, quiet, xp  # noqa: F401  (quiet: the contract's)
-from minigrad.backends.cuda.compiler import scatter_add as index_add  # noqa: F401
+try:
+    from minigrad.backends.cuda.compiler import SIMULATOR, cuda, quiet, xp  # noqa: F401  (quiet: the contract's)
+    from minigrad.backends.cuda.compiler import scatter_add as index_add  # noqa: F401
+except ImportError as e:  # no numba-cuda: say so, not "No module named ..." from deep inside numba
+    from minigrad.cuda import not_available_error, unavailable_reason
+
+    if unavailable_reason() is None:
+        raise
+    raise not_available_error() from e
 
 device = "cuda"
 

@@ -375,7 +375,7 @@ def maxout_backward(g, x, pieces, dim=1):
 
 
 # ================================================================================================
-# Every kernel with its argument types, for the PTX test (tests/cuda/test_ptx.py)
+# Every kernel with its argument types, for the PTX test (tests/test_cuda_ptx.py)
 # ================================================================================================
 
 

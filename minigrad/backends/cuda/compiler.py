@@ -13,7 +13,9 @@ change to this file alone.
   cuBLAS) and every allocation (CuPy's memory pool) are CuPy's; the kernels receive CuPy arrays
   through the CUDA array interface and write into outputs CuPy allocated. Under numba's CUDA
   simulator (``NUMBA_ENABLE_CUDASIM=1``, no GPU) the kernels run in Python on NumPy arrays, so
-  ``xp`` is NumPy.
+  ``xp`` is NumPy. Where device "cuda" cannot run (no CuPy, no GPU), ``xp`` is a stand-in whose
+  every use raises the error that says why (``mg.cuda.unavailable_reason``); the kernels still
+  compile to PTX.
 - **Launch sizes**: ``THREADS`` per block and at most ``MAX_BLOCKS`` blocks per grid-stride launch.
   The simulator runs every thread as a Python thread (0.5-3 ms each), so there both are tiny.
 - **PTX without a GPU**: ``compile_ptx`` compiles a kernel for a given compute capability with no

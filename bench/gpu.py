@@ -1,7 +1,7 @@
 """The GPU benchmark: minigrad's CUDA backend against the card's copy bandwidth and PyTorch CUDA.
 
     python -m bench.gpu                    # the full sizes (an H100/H200: about two minutes)
-    python -m bench.gpu --quick            # tiny sizes, one repeat: a smoke run (works on the simulator)
+    python -m bench.gpu --quick            # tiny sizes, one call, no warm-up: a smoke run (the simulator too)
     python -m bench.gpu --json out.json    # also write every number
     python -m bench.gpu --dry-run          # list what would be measured, at which size; run nothing
 
@@ -64,10 +64,11 @@ TARGETS = {"activation": 0.70, "norm": 1.5, "mlp": 3.0}
 # ================================================================================================
 
 
-def measure(fn, sync, repeat, calls):
+def measure(fn, sync, repeat, calls, warmup=True):
     """Median seconds per call of ``fn`` over ``repeat`` batches of ``calls`` calls, after a warm-up."""
-    fn()
-    sync()
+    if warmup:
+        fn()
+        sync()
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -110,10 +111,10 @@ class Setup:
             self.torch.cuda.synchronize()
 
     def time_mg(self, fn, calls=None):
-        return measure(fn, self.mg_sync, self.repeat, calls or self.calls)
+        return measure(fn, self.mg_sync, self.repeat, calls or self.calls, warmup=not self.quick)
 
     def time_torch(self, fn, calls=None):
-        return measure(fn, self.torch_sync, self.repeat, calls or self.calls)
+        return measure(fn, self.torch_sync, self.repeat, calls or self.calls, warmup=not self.quick)
 
     def randn(self, shape, seed=0):
         """float32 normal values on the device (drawn on the device where CuPy is there: 64M host draws are slow)."""

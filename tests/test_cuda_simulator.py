@@ -13,7 +13,7 @@ process. That process runs ``pytest -m cuda`` over
 
 Its failures are reported here test by test, with the end of its output. The simulator runs each
 GPU thread as a Python thread (0.5-3 ms each), so the shapes are tiny; the process takes about
-3 to 4 minutes on a 2-core machine.
+3 minutes on a 2-core machine (under 5 with the machine shared).
 """
 
 import importlib.util

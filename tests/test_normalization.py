@@ -318,8 +318,8 @@ def test_batchnorm_module_training_then_eval(device, cls, shape, momentum, dtype
     """Running statistics over training steps, then eval outputs; on "cuda" the module was moved there
     with .to(device) (parameters, running statistics and the int64 batch counter)."""
     skip_float64_on_the_simulator(device, dtype)
-    if simulated(device) and momentum is None:
-        pytest.skip("the cumulative average (momentum=None) is host arithmetic: momentum 0.1 runs on the simulator")
+    if simulated(device) and (momentum is None or cls != "BatchNorm2d"):
+        pytest.skip("on the simulator BatchNorm2d with momentum 0.1 runs (the others differ in host arithmetic only)")
     mine = getattr(nn, cls)(5, momentum=momentum, dtype=dtype)
     theirs = getattr(torch.nn, cls)(5, momentum=momentum, dtype=_torch_dtype(dtype))
     with torch.no_grad():

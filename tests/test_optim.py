@@ -22,7 +22,7 @@ CASES = [
 ]
 
 
-SIMULATED = [CASES[2], CASES[3], CASES[6], CASES[8]]  # SGD with every option, Nesterov, Adam and AdamW with AMSGrad
+SIMULATED = [CASES[3], CASES[8]]  # SGD with Nesterov and weight decay, AdamW with AMSGrad
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -33,7 +33,7 @@ def test_optimizer_matches_pytorch_over_steps(device, name, kw, dtype):
     state is created on the parameters' device at the first step (PyTorch's order works too)."""
     skip_float64_on_the_simulator(device, dtype)
     if simulated(device) and (name, kw) not in SIMULATED:
-        pytest.skip("on the simulator the cases with every option run (tests/cuda runs the kernels' every option)")
+        pytest.skip("on the simulator two cases run (tests/cuda holds the kernels' every option to the reference)")
     torch.manual_seed(0)
     tdev = torch_device(device)
     tmodel = torch.nn.Sequential(torch.nn.Linear(5, 7), torch.nn.Linear(7, 3)).to(getattr(torch, np.dtype(dtype).name))

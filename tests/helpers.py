@@ -68,16 +68,21 @@ def _first_float(out):
     return [out]
 
 
-def on_device(a, device="cpu"):
-    """A minigrad tensor with the values of the NumPy array ``a`` on ``device``, laid out like ``a``: a
-    non-contiguous ``a`` gives a non-contiguous tensor (on "cuda", every other element of the last
-    axis of a device array), since the strides are often what a test is about."""
+def device_copy(a, device):
+    """A copy of the NumPy array ``a`` on ``device`` that is non-contiguous where ``a`` is (on "cuda",
+    every other element of the last axis of a device array), since the strides are often what a
+    test is about."""
     if device == "cpu":
-        return mg.Tensor._wrap(a if not a.flags.c_contiguous else a.copy())  # a strided array as it is
+        return a.copy() if a.flags.c_contiguous else a  # a strided array as it is
     backend = backend_for(device)
     if a.flags.c_contiguous or a.ndim == 0:
-        return mg.Tensor._wrap(backend.from_numpy(a), device)
-    return mg.Tensor._wrap(backend.from_numpy(np.repeat(a, 2, axis=-1))[..., ::2], device)
+        return backend.from_numpy(a)
+    return backend.from_numpy(np.repeat(a, 2, axis=-1))[..., ::2]
+
+
+def on_device(a, device="cpu"):
+    """A minigrad tensor with the values of the NumPy array ``a`` on ``device``, laid out like ``a``."""
+    return mg.Tensor._wrap(device_copy(a, device), device)
 
 
 def host(t):

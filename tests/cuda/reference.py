@@ -5,9 +5,10 @@
 
 ``G``: the CUDA backend as the tests call it, NumPy arrays in and NumPy arrays out. Under the
 simulator the backend's arrays *are* NumPy arrays, so ``G`` is the backend itself (strided inputs
-reach the kernels as they are). On a GPU, ``G`` copies every NumPy argument to the device, calls the
-kernel, copies the results back, and copies arguments that a kernel updated in place (the optimizer
-steps, ``out=``) back into the caller's arrays, so the same tests run there unchanged.
+reach the kernels as they are). On a GPU, ``G`` copies every NumPy argument to the device (strided
+where it is), calls the kernel, copies the results back, and copies arguments that a kernel updated
+in place (the optimizer steps, ``out=``) back into the caller's arrays, so the same tests run there
+unchanged.
 """
 
 import numpy as np
@@ -16,6 +17,7 @@ import minigrad.backends.cuda as backend
 import minigrad.backends.numpy as numpy_backend
 from minigrad.backends import contract
 from minigrad.backends.cuda.compiler import SIMULATOR
+from tests.helpers import device_copy
 
 
 def reference_backend():
@@ -51,7 +53,7 @@ class _OnHost:
 
             def to_device(a):
                 if isinstance(a, np.ndarray):
-                    pairs.append((a, backend.from_numpy(a)))
+                    pairs.append((a, device_copy(a, "cuda")))  # strided where a is
                     return pairs[-1][1]
                 return a
 

@@ -1,6 +1,5 @@
-"""Datasets, a DataLoader, and offline loaders for two real data sets.
-
-PyTorch's names (``torch.utils.data``)::
+"""Offline loaders for two real data sets, and (re-exported from ``minigrad.utils.data``, PyTorch's
+``torch.utils.data``) the datasets and the DataLoader::
 
     from minigrad.data import TensorDataset, DataLoader, load_fashion_mnist
 
@@ -17,12 +16,13 @@ and labels as int64.
 """
 
 import gzip
-import math
 import os
 import struct
 from pathlib import Path
 
 import numpy as np
+
+from minigrad.utils.data import DataLoader, Dataset, TensorDataset, default_collate  # noqa: F401
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -36,209 +36,6 @@ __all__ = [
     "load_fashion_mnist",
     "read_idx",
 ]
-
-
-def _tensor_type():
-    from minigrad.tensor import Tensor
-
-    return Tensor
-
-
-def _is_tensor(x):
-    try:
-        return isinstance(x, _tensor_type())
-    except ImportError:  # the core is not importable: nothing can be a Tensor
-        return False
-
-
-# ------------------------------------------------------------------------------------------------------
-# Datasets
-# ------------------------------------------------------------------------------------------------------
-class Dataset:
-    """A map-style data set: subclasses define ``__len__`` and ``__getitem__(i)`` (PyTorch's protocol)."""
-
-    def __getitem__(self, index):
-        raise NotImplementedError
-
-    def __len__(self):
-        raise NotImplementedError
-
-
-class TensorDataset(Dataset):
-    """Samples are the i-th rows of the given tensors: ``ds[i] == (t0[i], t1[i], ...)``.
-
-    The tensors may be minigrad Tensors or NumPy arrays; they must agree on their first dimension.
-    ``DataLoader`` batches a TensorDataset by indexing every tensor with the batch's indices at once,
-    which is much faster than fetching and stacking samples one by one.
-    """
-
-    def __init__(self, *tensors):
-        if not tensors:
-            raise ValueError("TensorDataset() needs at least one tensor")
-        sizes = []
-        for i, t in enumerate(tensors):
-            shape = getattr(t, "shape", None)
-            if shape is None or len(shape) == 0:
-                raise ValueError(
-                    f"TensorDataset(): tensor {i} must have at least one dimension (the samples), "
-                    f"got {type(t).__name__} with shape {shape}"
-                )
-            sizes.append(int(shape[0]))
-        if any(s != sizes[0] for s in sizes):
-            shapes = ", ".join(str(tuple(t.shape)) for t in tensors)
-            raise ValueError(
-                f"TensorDataset(): size mismatch between tensors: first dimensions are {sizes} "
-                f"(shapes {shapes}); every tensor needs one row per sample"
-            )
-        self.tensors = tuple(tensors)
-
-    def __getitem__(self, index):
-        return tuple(t[index] for t in self.tensors)
-
-    def __len__(self):
-        return int(self.tensors[0].shape[0])
-
-    def __repr__(self):
-        shapes = ", ".join(str(tuple(t.shape)) for t in self.tensors)
-        return f"TensorDataset({len(self)} samples: {shapes})"
-
-
-def _take_rows(t, index):
-    """``t[index]`` for an int64 index array: NumPy fancy indexing, or a Tensor without autograd cost."""
-    if isinstance(t, np.ndarray):
-        return t[index]
-    if _is_tensor(t):
-        array = t.array
-        if not t.requires_grad and isinstance(array, np.ndarray):
-            return _tensor_type()._wrap(array[index], device=t.device)
-        import minigrad as mg
-
-        return t[mg.tensor(index, device=t.device)]
-    return t[index]
-
-
-def default_collate(batch):
-    """Merge a list of samples into a batch, like PyTorch's ``default_collate``.
-
-    Tensors are stacked along a new first dimension (``mg.stack``); NumPy arrays and Python numbers
-    become Tensors (ints as int64, floats as float64, bools as bool); tuples, lists and dicts are
-    collated field by field.
-    """
-    if not batch:
-        raise ValueError("default_collate(): empty batch")
-    first = batch[0]
-    if _is_tensor(first):
-        import minigrad as mg
-
-        return mg.stack(list(batch))
-    if isinstance(first, (np.ndarray, np.generic)):
-        import minigrad as mg
-
-        return mg.from_numpy(np.ascontiguousarray(np.stack(batch)))
-    if isinstance(first, (bool, np.bool_)):
-        import minigrad as mg
-
-        return mg.tensor(np.array(batch, dtype=bool))
-    if isinstance(first, int):
-        import minigrad as mg
-
-        return mg.tensor(np.array(batch, dtype=np.int64))
-    if isinstance(first, float):
-        import minigrad as mg
-
-        return mg.tensor(np.array(batch, dtype=np.float64))
-    if isinstance(first, (str, bytes)):
-        return list(batch)
-    if isinstance(first, dict):
-        return {key: default_collate([sample[key] for sample in batch]) for key in first}
-    if isinstance(first, (tuple, list)):
-        lengths = {len(sample) for sample in batch}
-        if len(lengths) != 1:
-            raise ValueError(f"default_collate(): samples have different numbers of fields: {sorted(lengths)}")
-        fields = [default_collate(list(column)) for column in zip(*batch)]
-        return tuple(fields) if isinstance(first, tuple) else fields
-    raise TypeError(
-        f"default_collate(): do not know how to batch {type(first).__name__}; pass collate_fn= to the DataLoader"
-    )
-
-
-class DataLoader:
-    """Iterate over a data set in (optionally shuffled) batches, like ``torch.utils.data.DataLoader``.
-
-    dataset: a :class:`TensorDataset` (fast path: each batch is one fancy-indexing of its tensors) or any
-        object with ``__len__`` and ``__getitem__`` (samples are merged with ``collate_fn``,
-        default :func:`default_collate`).
-    batch_size: samples per batch; the last batch is smaller unless ``drop_last=True`` drops it.
-    shuffle: a new random order each epoch (each ``iter(loader)``).
-    seed: makes the shuffling reproducible: epoch k's order depends only on (seed, k), whatever else
-        drew random numbers; ``set_epoch(k)`` chooses the epoch. Without a seed, the order is drawn
-        from ``generator`` (a ``mg.Generator``) or else minigrad's global generator
-        (``mg.manual_seed``), like PyTorch.
-    """
-
-    def __init__(
-        self,
-        dataset,
-        batch_size=1,
-        shuffle=False,
-        drop_last=False,
-        seed=None,
-        generator=None,
-        collate_fn=None,
-    ):
-        if batch_size is None or int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader(): batch_size must be a positive integer, got {batch_size!r}")
-        if seed is not None and generator is not None:
-            raise ValueError("DataLoader(): pass either seed= or generator=, not both")
-        self.dataset = dataset
-        self.batch_size = int(batch_size)
-        self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        self.seed = seed
-        self.generator = generator
-        self.collate_fn = collate_fn
-        self.epoch = 0
-
-    def __len__(self):
-        n = len(self.dataset)
-        if self.drop_last:
-            return n // self.batch_size
-        return math.ceil(n / self.batch_size)
-
-    def set_epoch(self, epoch):
-        """Make the next ``iter(loader)`` produce epoch ``epoch``'s order (only meaningful with ``seed=``)."""
-        self.epoch = int(epoch)
-
-    def _order(self):
-        n = len(self.dataset)
-        if not self.shuffle:
-            return np.arange(n, dtype=np.int64)
-        if self.seed is not None:
-            rng = np.random.default_rng([int(self.seed), self.epoch])
-        else:
-            from minigrad.random import rng as _rng
-
-            rng = _rng(self.generator)
-        return rng.permutation(n).astype(np.int64, copy=False)
-
-    def __iter__(self):
-        order = self._order()
-        self.epoch += 1
-        n_batches = len(self)
-        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is None
-        for b in range(n_batches):
-            index = order[b * self.batch_size : (b + 1) * self.batch_size]
-            if fast:
-                yield tuple(_take_rows(t, index) for t in self.dataset.tensors)
-            else:
-                collate = self.collate_fn or default_collate
-                yield collate([self.dataset[int(i)] for i in index])
-
-    def __repr__(self):
-        return (
-            f"DataLoader({self.dataset!r}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-            f"drop_last={self.drop_last}, seed={self.seed})"
-        )
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -95,3 +95,22 @@ def is_integer(value):
 
 def name(dtype):
     return "minigrad." + ("bool" if dtype == bool_ else str(dtype))
+
+
+def to_array(data, dtype, op="tensor"):
+    """``np.array(data, dtype=dtype)``, refusing integers that ``dtype`` cannot hold: NumPy turns a
+    uint64 of 2**64 - 1 into int64 -1 without a word (PyTorch keeps it as torch.uint64, which
+    minigrad does not have)."""
+    if dtype.kind == "i" and isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind == "u" and data.size:
+        biggest = int(np.max(data))
+        if biggest > np.iinfo(dtype).max:
+            raise OverflowError(
+                f"{op}(): the {data.dtype} value {biggest} does not fit in {name(dtype)} (at most "
+                f"{np.iinfo(dtype).max}); minigrad has no unsigned 64-bit dtype"
+            )
+    try:
+        return np.array(data, dtype=dtype)
+    except OverflowError:
+        text = repr(data)
+        text = text if len(text) <= 60 else text[:57] + "..."
+        raise OverflowError(f"{op}(): a value of {text} does not fit in {name(dtype)}") from None

@@ -125,19 +125,32 @@ def _read(X, where: str, ndim: int, expect: str) -> tuple[np.ndarray, _Input]:
 
 
 def _moments(X: np.ndarray, axis: tuple[int, ...]):
-    """Mean and population variance over ``axis`` (which includes 0), in float64.
+    """Mean, population variance and standard deviation over ``axis`` (which includes 0), in float64.
 
     Two passes (mean first, then the mean squared deviation) over chunks of rows, so that a
-    float32 dataset is never copied whole to float64 and var is not lost to cancellation.
+    float32 dataset is never copied whole to float64 and var is not lost to cancellation. Where the
+    squares overflow (deviations above ~1e154), a third pass sums (d / max|d|)^2 instead: the
+    variance itself is then infinite, but std = max|d| sqrt(mean((d / max|d|)^2)) is exact.
     """
     count = int(np.prod([X.shape[a] for a in axis]))
     mean = X.mean(axis=axis, dtype=np.float64, keepdims=True)
-    ss = np.zeros_like(mean)
     step = max(1, _CHUNK_ELEMENTS // max(1, X[0].size))
-    for start in range(0, X.shape[0], step):
-        d = X[start : start + step].astype(np.float64) - mean
-        ss += np.sum(d * d, axis=axis, keepdims=True)
-    return np.squeeze(mean, axis=axis), np.squeeze(ss, axis=axis) / count
+
+    def sum_over_chunks(fn):
+        total = np.zeros_like(mean)
+        for start in range(0, X.shape[0], step):
+            total = fn(total, X[start : start + step].astype(np.float64) - mean)
+        return total
+
+    with np.errstate(over="ignore"):
+        var = sum_over_chunks(lambda ss, d: ss + np.sum(d * d, axis=axis, keepdims=True)) / count
+    std = np.sqrt(var)
+    if np.isinf(var).any():
+        peak = sum_over_chunks(lambda m, d: np.maximum(m, np.max(np.abs(d), axis=axis, keepdims=True)))
+        scale = np.where(np.isinf(var), peak, 1.0)
+        scaled = sum_over_chunks(lambda ss, d: ss + np.sum((d / scale) ** 2, axis=axis, keepdims=True)) / count
+        std = np.where(np.isinf(var), scale * np.sqrt(scaled), std)
+    return tuple(np.squeeze(a, axis=axis) for a in (mean, var, std))
 
 
 def _covariance(X: np.ndarray):
@@ -172,10 +185,11 @@ def _is_singular(values, largest=None):
     return values[-1] <= largest * len(values) * np.finfo(np.float64).eps
 
 
-def _is_constant(var, mean, n):
-    """scikit-learn's test for a constant feature: var within the rounding error of computing it."""
+def _is_constant(std, mean, n):
+    """scikit-learn's test for a constant feature: var within the rounding error of computing it,
+    var <= n eps var + (n mean eps)^2, written with std so that it cannot overflow."""
     eps = np.finfo(np.float64).eps
-    return var <= n * eps * var + (n * mean * eps) ** 2
+    return std * np.sqrt(max(1.0 - n * eps, 0.0)) <= n * np.abs(mean) * eps
 
 
 # ----------------------------------------------------------------------------------------------
@@ -281,34 +295,75 @@ class _Preprocessor:
         return state
 
     def load_state_dict(self, state) -> _Preprocessor:
-        """Restore parameters and fitted statistics from ``state_dict()``'s output. Returns ``self``."""
+        """Restore parameters and fitted statistics from ``state_dict()``'s output. Returns ``self``.
+
+        The state is checked first (class, parameters, the type and shape of every statistic, e.g.
+        ``components_`` (n_components_, n_features_in_)); on an error nothing is changed."""
+        where = f"{type(self).__name__}.load_state_dict"
+        if not hasattr(state, "keys"):
+            raise TypeError(f"{where}: expected a dict from state_dict(), got {type(state).__name__}")
         name = str(np.asarray(state.get("__class__", "")))
         if name != type(self).__name__:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state belongs to a {name or 'unknown'}")
-        params = json.loads(str(np.asarray(state["__params__"])))
+            raise ValueError(f"{where}: the state belongs to a {name or 'unknown'}")
+        try:
+            params = json.loads(str(np.asarray(state["__params__"])))
+        except (KeyError, ValueError):
+            raise ValueError(f"{where}: the state has no valid __params__ entry") from None
+        if not isinstance(params, dict):
+            raise ValueError(f"{where}: __params__ must describe a dict, got {params!r}")
         unknown = set(params) - set(self._params)
         if unknown:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: unknown parameters {sorted(unknown)}")
-        for key, value in params.items():
-            setattr(self, key, value)
+            raise ValueError(f"{where}: unknown parameters {sorted(unknown)}")
+        new = type(self)(**params)  # checks the parameters as the constructor does
         for key in self._fitted:
             if key in state:
                 value = np.array(state[key])
-                setattr(self, key, value.item() if value.ndim == 0 else value)
-            else:
-                setattr(self, key, None)
-        if not self.is_fitted:
-            raise ValueError(f"{type(self).__name__}.load_state_dict: the state holds no fitted statistics")
+                setattr(new, key, value.item() if value.ndim == 0 else value)
+        if not new.is_fitted:
+            raise ValueError(f"{where}: the state holds no fitted statistics")
+        new._check_state(where)
+        self.__dict__.update(new.__dict__)
         return self
+
+    # name -> its shape: a tuple of size names (float arrays) or one size name (a positive integer)
+    _shapes: dict = {}
+
+    def _check_state(self, where, sizes=None, shapes=None):
+        """Check the type and shape of every fitted statistic against ``_shapes`` (or ``shapes``)."""
+        sizes = dict(sizes or {})
+        for key, dims in (shapes or self._shapes).items():
+            value = getattr(self, key, None)
+            if value is None:
+                if key in self._optional():
+                    continue
+                raise ValueError(f"{where}: the state has no {key}")
+            if isinstance(dims, str):  # a count that also names a size, e.g. n_features_in_ = D
+                if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+                    raise ValueError(f"{where}: {key} must be a positive integer, got {value!r}")
+                if sizes.setdefault(dims, int(value)) != value:
+                    raise ValueError(f"{where}: {key} = {value} contradicts the other statistics ({sizes[dims]})")
+                continue
+            if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+                raise ValueError(f"{where}: {key} must be a float array, got {getattr(value, 'dtype', type(value))}")
+            expected = tuple(sizes[d] for d in dims)
+            if value.shape != expected:
+                names = ", ".join(dims)
+                raise ValueError(f"{where}: {key} has shape {value.shape}, expected ({names}) = {expected}")
+
+    def _optional(self):
+        return ()
 
     def save(self, path) -> str:
         """Write the parameters and fitted statistics to an ``.npz`` file; returns the file name
-        (NumPy appends ``.npz`` when ``path`` lacks it)."""
+        (``.npz`` is appended when ``path`` lacks it). The old file is replaced only once the new one
+        is complete, so an interrupted save leaves it intact."""
+        from minigrad.serialization import atomic_write
+
         state = self.state_dict()
         path = os.fspath(path)
         if not path.endswith(".npz"):
             path += ".npz"
-        np.savez(path, **state)
+        atomic_write(path, lambda f: np.savez(f, **state), f"{type(self).__name__}.save")
         return path
 
     @classmethod
@@ -342,6 +397,8 @@ class StandardScaler(_Preprocessor):
 
     ``mean_`` and ``var_`` are the training set's per-feature mean and population variance;
     ``scale_`` = sqrt(var_), with 1 for constant features (no division by zero; they become 0).
+    scale_ is computed without squaring overflow: float64 features near 1e200 get var_ = inf (it does
+    not fit) but their true, finite scale_.
     ``with_std=False`` only zero-centres (subtracts the mean sample); ``with_mean=False`` only
     scales. Zero-centring matters because of slide 9: if every input of a neuron is positive, every
     component of its weight gradient has the same sign, and updates zig-zag.
@@ -349,6 +406,7 @@ class StandardScaler(_Preprocessor):
 
     _params = ("with_mean", "with_std")
     _fitted = ("mean_", "var_", "scale_", "n_features_in_", "n_samples_seen_")
+    _shapes = {"n_features_in_": "D", "n_samples_seen_": "N", "mean_": ("D",), "var_": ("D",), "scale_": ("D",)}
 
     def __init__(self, with_mean: bool = True, with_std: bool = True):
         self.with_mean = with_mean
@@ -357,10 +415,9 @@ class StandardScaler(_Preprocessor):
         self.n_features_in_ = self.n_samples_seen_ = None
 
     def _fit(self, X):
-        mean, var = _moments(X, (0,))
-        std = np.sqrt(var)
+        mean, var, std = _moments(X, (0,))
         self.mean_, self.var_ = mean, var
-        self.scale_ = np.where(_is_constant(var, mean, X.shape[0]), 1.0, std)
+        self.scale_ = np.where(_is_constant(std, mean, X.shape[0]), 1.0, std)
         self.n_features_in_, self.n_samples_seen_ = X.shape[1], X.shape[0]
 
     def _transform(self, X):
@@ -406,14 +463,28 @@ class ImageNormalizer(_Preprocessor):
             self.mean_ = X.mean(axis=0, dtype=np.float64)
             self.std_ = None
         else:
-            mean, var = _moments(X, (0, 2, 3))
+            mean, _, std = _moments(X, (0, 2, 3))
             self.mean_ = mean
             if self.mode == "channel_mean_std":
-                self.std_ = np.where(_is_constant(var, mean, X.shape[0] * X.shape[2] * X.shape[3]), 1.0, np.sqrt(var))
+                self.std_ = np.where(_is_constant(std, mean, X.shape[0] * X.shape[2] * X.shape[3]), 1.0, std)
             else:
                 self.std_ = None
         self.image_shape_ = np.array(X.shape[1:], dtype=np.int64)
         self.n_samples_seen_ = X.shape[0]
+
+    def _check_state(self, where, sizes=None, shapes=None):
+        shape = self.image_shape_
+        if not isinstance(shape, np.ndarray) or shape.dtype.kind not in "iu" or shape.shape != (3,) or shape.min() < 1:
+            raise ValueError(f"{where}: image_shape_ must be 3 positive integers (C, H, W), got {shape!r}")
+        c, h, w = (int(n) for n in shape)
+        mean = ("C", "H", "W") if self.mode == "mean_image" else ("C",)
+        shapes = {"n_samples_seen_": "N", "mean_": mean, "std_": ("C",)}
+        super()._check_state(where, {"C": c, "H": h, "W": w}, shapes)
+        if self.mode != "channel_mean_std" and self.std_ is not None:
+            raise ValueError(f"{where}: mode {self.mode!r} has no std_, but the state holds one")
+
+    def _optional(self):
+        return () if self.mode == "channel_mean_std" else ("std_",)
 
     def _check_features(self, X, method):
         c, h, w = (int(s) for s in self.image_shape_)
@@ -482,6 +553,15 @@ class PCA(_Preprocessor):
         "n_features_in_",
         "n_samples_seen_",
     )
+    _shapes = {
+        "n_features_in_": "D",
+        "n_components_": "K",
+        "n_samples_seen_": "N",
+        "mean_": ("D",),
+        "components_": ("K", "D"),
+        "explained_variance_": ("K",),
+        "explained_variance_ratio_": ("K",),
+    }
 
     def __init__(self, n_components=None, whiten: bool = False, eps: float = 1e-5):
         if eps < 0:
@@ -568,6 +648,15 @@ class ZCA(_Preprocessor):
         "n_features_in_",
         "n_samples_seen_",
     )
+    _shapes = {
+        "n_features_in_": "D",
+        "n_samples_seen_": "N",
+        "mean_": ("D",),
+        "components_": ("D", "D"),
+        "explained_variance_": ("D",),
+        "whitening_": ("D", "D"),
+        "dewhitening_": ("D", "D"),
+    }
 
     def __init__(self, eps: float = 1e-5):
         if eps < 0:

@@ -17,14 +17,33 @@ class Generator:
         self._rng = np.random.default_rng(seed)
 
     def manual_seed(self, seed):
+        """Reseed this generator; returns it."""
         self._rng = np.random.default_rng(seed)
         return self
 
 
 def manual_seed(seed):
-    """Reseed minigrad's global generator (PyTorch: ``torch.manual_seed``)."""
+    """Reseed minigrad's global generator (PyTorch: ``torch.manual_seed``); returns it, as a Generator."""
     global _global
     _global = np.random.default_rng(int(seed))
+    return default_generator
+
+
+class _DefaultGenerator(Generator):
+    """The global stream as a ``Generator`` object (PyTorch's ``torch.default_generator``)."""
+
+    def __init__(self):
+        pass
+
+    @property
+    def _rng(self):
+        return _global
+
+    def manual_seed(self, seed):
+        return manual_seed(seed)
+
+
+default_generator = _DefaultGenerator()
 
 
 def rng(generator=None):

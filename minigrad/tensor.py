@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 from minigrad import dtypes
+from minigrad._numpy_names import numpy_names
 from minigrad.autograd import _seed, is_grad_enabled, no_grad, run_backward
 from minigrad.backends import backend_for
 from minigrad.random import rng
@@ -683,6 +684,216 @@ class Tensor:
     def __getitem__(self, index):
         return ops.shape.getitem(self, index)
 
+    # ==== PyTorch API, continued (issue 13): each method calls its op in minigrad/ops/ =================
+    # ---- comparisons and checks (bool tensors, no gradient) ----
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__  # x.eq(y) is x == y, ...
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """|self - other| <= atol + rtol |other|, elementwise: a bool tensor."""
+        return ops.comparison.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when ``isclose`` holds everywhere."""
+        return ops.comparison.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        """True when ``other`` has the same shape and values."""
+        return ops.comparison.equal(self, other)
+
+    def isnan(self):
+        """True where the value is NaN."""
+        return ops.comparison.isnan(self)
+
+    def isinf(self):
+        """True where the value is +inf or -inf."""
+        return ops.comparison.isinf(self)
+
+    def isfinite(self):
+        """True where the value is neither inf nor NaN."""
+        return ops.comparison.isfinite(self)
+
+    # ---- maths ----
+    def mm(self, mat2):
+        """Matrix product of two 2-d tensors (``mg.mm``)."""
+        return ops.linalg.mm(self, mat2)
+
+    def bmm(self, mat2):
+        """Batched matrix product of two 3-d tensors (b, n, m) @ (b, m, p) (``mg.bmm``)."""
+        return ops.linalg.bmm(self, mat2)
+
+    def log10(self):
+        """Base-10 logarithm, elementwise (``mg.log10``)."""
+        return ops.unary.log10(self)
+
+    def log2(self):
+        """Base-2 logarithm, elementwise (``mg.log2``)."""
+        return ops.unary.log2(self)
+
+    def sin(self):
+        """Sine, elementwise (``mg.sin``)."""
+        return ops.unary.sin(self)
+
+    def cos(self):
+        """Cosine, elementwise (``mg.cos``)."""
+        return ops.unary.cos(self)
+
+    def sinh(self):
+        """Hyperbolic sine, elementwise (``mg.sinh``)."""
+        return ops.unary.sinh(self)
+
+    def cosh(self):
+        """Hyperbolic cosine, elementwise (``mg.cosh``)."""
+        return ops.unary.cosh(self)
+
+    def cumsum(self, dim, dtype=None):
+        """Cumulative sum along ``dim`` (``mg.cumsum``)."""
+        return ops.cumulative.cumsum(self, dim, dtype)
+
+    # ---- sorting ----
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)`` sorted along ``dim`` (``mg.sort``)."""
+        return ops.sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort along ``dim`` (``mg.argsort``)."""
+        return ops.sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices (``mg.topk``)."""
+        return ops.sorting.topk(self, k, dim, largest, sorted)
+
+    # ---- pieces and copies ----
+    def split(self, split_size, dim=0):
+        """Views of pieces of ``split_size`` elements (or of the listed sizes) along ``dim`` (``mg.split``)."""
+        return ops.tiling.split(self, split_size, dim)
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` views of nearly equal size along ``dim`` (``mg.chunk``)."""
+        return ops.tiling.chunk(self, chunks, dim)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, that dim removed (``mg.unbind``)."""
+        return ops.tiling.unbind(self, dim)
+
+    def repeat(self, *sizes):
+        """The tensor tiled ``sizes[d]`` times along each dim (like ``np.tile``)."""
+        return ops.tiling.repeat(self, *sizes)
+
+    def tile(self, dims):
+        """Like ``repeat``, with missing leading sizes taken as 1 (``mg.tile``)."""
+        return ops.tiling.tile(self, dims)
+
+    # ---- indexing with index tensors ----
+    def gather(self, dim, index):
+        """``out[i][j] = self[i][index[i][j]]`` for dim = 1 (``mg.gather``)."""
+        return ops.indexing.gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        """A copy with src written at ``index`` along ``dim`` (``mg.scatter``)."""
+        return ops.indexing.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with src added at ``index`` along ``dim`` (``mg.scatter_add``)."""
+        return ops.indexing.scatter_add(self, dim, index, src)
+
+    def scatter_(self, dim, index, src=None, value=None, reduce=None):
+        """In-place ``scatter`` (no gradient through it, like every in-place update in minigrad)."""
+        return self._set_(ops.indexing.scatter(self.detach(), dim, index, src, value=value, reduce=reduce), "scatter_")
+
+    def scatter_add_(self, dim, index, src):
+        """In-place ``scatter_add``."""
+        return self._set_(ops.indexing.scatter_add(self.detach(), dim, index, src), "scatter_add_")
+
+    def index_select(self, dim, index):
+        """The slices along ``dim`` at the positions in the 1-d int64 ``index`` (``mg.index_select``)."""
+        return ops.indexing.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        """A copy with ``value`` where the bool ``mask`` is True (``mg.masked_fill``)."""
+        return ops.indexing.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """In-place ``masked_fill`` (the mask must broadcast to this tensor's shape)."""
+        if np.broadcast_shapes(self.shape, mask.shape) != self.shape:
+            raise RuntimeError(f"masked_fill_(): a mask of shape {mask.shape} does not fit a tensor of {self.shape}")
+        return self._set_(ops.indexing.masked_fill(self.detach(), mask, value), "masked_fill_")
+
+    # ---- sampling and counting ----
+    def multinomial(self, num_samples, replacement=False, generator=None):
+        """Category indices drawn with these (row-wise) weights (``mg.multinomial``)."""
+        return ops.sampling.multinomial(self, num_samples, replacement, generator)
+
+    def histc(self, bins=100, min=0, max=0):
+        """Counts of the values in ``bins`` equal bins over [min, max] (``mg.histc``)."""
+        return ops.histogram.histc(self, bins, min, max)
+
+    # ---- new tensors like this one (same dtype and device unless given) ----
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """``mg.tensor(data)`` with this tensor's dtype and device by default."""
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` with this tensor's dtype and device by default."""
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of ``size`` with this tensor's dtype and device by default."""
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """``fill_value`` everywhere, with this tensor's dtype and device by default."""
+        dtype, device = dtype or self.dtype, device or self.device
+        return full(size, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialised tensor of ``size`` with this tensor's dtype and device by default."""
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    # ---- sizes, dtypes, formatting, interop ----
+    def nelement(self):
+        """The number of elements (``numel()``)."""
+        return self.numel()
+
+    def int(self):
+        """Convert to int64, minigrad's integer dtype (PyTorch's ``int()`` gives int32, which minigrad lacks)."""
+        return self.to(dtypes.int64)
+
+    def type_as(self, other):
+        """Convert to ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def __format__(self, format_spec):
+        """``f"{loss:.3f}"``: a 0-d tensor formats like its Python number (as in PyTorch)."""
+        if self.ndim == 0:
+            return self.item().__format__(format_spec)
+        if format_spec:
+            raise TypeError(
+                f"unsupported format string {format_spec!r} for a tensor of shape {self.shape}: use .item()"
+            )
+        return str(self)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """DLPack export: ``torch.as_tensor(t)`` and ``torch.from_dlpack(t)`` see this tensor's values
+        (sharing memory where the array library allows it). Works on tensors that require grad too."""
+        kwargs = dict(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        try:
+            return self.array.__dlpack__(**kwargs)
+        except BufferError:  # a read-only NumPy array (older DLPack has no read-only flag): export a copy
+            return self.array.copy().__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        """The DLPack device of the values (CPU: ``(1, 0)``)."""
+        return self.array.__dlpack_device__()
+
+
+# NumPy's keyword names (axis=, keepdims=) accepted by every method with a dim= (PyTorch does the same).
+for _name in ("sum", "mean", "var", "std", "max", "min", "amax", "amin", "argmax", "argmin", "softmax",
+              "log_softmax", "squeeze", "unsqueeze", "cumsum", "sort", "argsort", "topk", "split", "chunk",
+              "unbind", "gather", "scatter", "scatter_add", "index_select"):  # fmt: skip
+    setattr(Tensor, _name, numpy_names(getattr(Tensor, _name)))
+del _name
+
 
 class _RemovableHandle:
     def __init__(self, container, item):
@@ -733,8 +944,8 @@ def _infer_dtype(data):
     a = np.asarray(data)
     if a.dtype == np.bool_:
         return dtypes.bool_
-    if a.dtype.kind in "iu":
-        return dtypes.int64
+    if a.dtype.kind in "iu" or (a.dtype.kind in "fO" and a.size and all(dtypes.is_integer(v) for v in _flat([data]))):
+        return dtypes.int64  # (NumPy makes [1, 2**63] float64 and [2**70] object: still ints, too big for int64)
     if a.dtype.kind == "f" or a.size == 0:
         return dtypes.default_float
     raise TypeError(f"cannot make a tensor from data of type {type(data).__name__} (NumPy dtype {a.dtype})")
@@ -749,12 +960,16 @@ def _finish(array, device, requires_grad):
 
 
 def _from_host(values, dtype, device):
-    """Host data (numbers, lists, NumPy arrays) as an array on ``device``."""
-    return backend_for(_canonical_device(device)).from_numpy(np.array(values, dtype=dtype))
+    """Host data (numbers, lists, NumPy arrays) as an array on ``device`` (integers that do not fit
+    ``dtype`` raise OverflowError instead of wrapping around)."""
+    return backend_for(_canonical_device(device)).from_numpy(dtypes.to_array(values, dtype))
 
 
 def tensor(data, dtype=None, device="cpu", requires_grad=False):
-    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor)."""
+    """A new tensor holding a copy of ``data`` (a number, nested lists, a NumPy array or a Tensor).
+
+    Integers that int64 cannot hold raise OverflowError (PyTorch too), uint64 arrays included
+    (PyTorch would make a torch.uint64 tensor; minigrad has no unsigned dtype)."""
     if isinstance(data, Tensor):
         data = data._host_array()
     elif isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in _flat(data)):
@@ -856,6 +1071,8 @@ def randperm(n, device="cpu", generator=None):
 def arange(start, end=None, step=1, dtype=None, device="cpu", requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0 or not np.isfinite([start, end, step]).all() or (end - start) * step < 0:
+        raise RuntimeError(f"arange(): cannot go from {start} to {end} in steps of {step} (PyTorch refuses it too)")
     if dtype is None:
         is_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.default_float

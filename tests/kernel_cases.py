@@ -495,8 +495,9 @@ def _optim_cases(dtype):
 
 
 def _scale(p):
-    """An update p - lr d is a difference of terms of size |p|."""
-    return float(np.max(np.abs(p), initial=1.0))
+    """An update p - lr d is a difference of terms of size |p| (its finite entries: an inf would make
+    every tolerance NaN)."""
+    return float(np.max(np.abs(p), initial=1.0, where=np.isfinite(p)))
 
 
 # ================================================================================================

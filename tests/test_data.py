@@ -142,7 +142,7 @@ def test_shuffle_with_a_generator():
         DataLoader(ds, shuffle=True, seed=1, generator=Generator(1))
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, None])
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])  # None means "no batching", as in PyTorch
 def test_bad_batch_size(bad):
     with pytest.raises(ValueError, match="batch_size"):
         DataLoader(TensorDataset(np.arange(3)), batch_size=bad)

@@ -20,17 +20,9 @@ from tests import kernel_cases
 # Where the CPU kernels knowingly differ from the reference (which does what PyTorch does). Each is
 # a strict expectation: once a kernel is fixed, its case passes and the test asks to drop the entry.
 KNOWN_DIFFERENCES = {
-    "_forward-plus-inf": "softmax, log_softmax, cross_entropy: a row holding +inf gives NaN only at the inf "
-    "(softmax [nan, 0, 0], log_softmax [nan, -inf, -inf]); PyTorch and the formula give NaN for the "
-    "whole row (the row loops of softmax_kernels.py replace a max of +inf by 0)",
     "norm_forward-layer-inf-first": "norm_forward: the mean of a group whose first value is +-inf is NaN "
     "(the sums are shifted by that value: inf - inf), where it is +-inf otherwise and in PyTorch "
     "(y is NaN for the whole group either way)",
-    "sgd_step-nonfinite-wd0-": "sgd_step with weight_decay=0 turns a parameter of +-inf into NaN "
-    "(d = g + 0 * inf); PyTorch adds the decay only when weight_decay != 0 and keeps inf",
-    "adam_step-nonfinite-wd0.01-decFalse-amsTrue": "adam_step with amsgrad keeps max_exp_avg_sq where v "
-    "is NaN (v > vmax is False); PyTorch's torch.maximum propagates the NaN",
-    "adam_step-nonfinite-wd0.01-decTrue-amsTrue": "as above (AdamW)",
 }
 
 

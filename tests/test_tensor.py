@@ -139,13 +139,14 @@ def test_shape_mismatch_error_names_both_shapes():
 
 
 def test_import_is_cheap_and_compiles_nothing():
+    """`import minigrad` stays cheap because it imports none of the slow packages (numba alone takes
+    0.4 s). Checked by what is imported, not by a clock: a timed assertion fails on a busy machine."""
     code = (
-        "import sys, time; t = time.perf_counter(); import minigrad; dt = time.perf_counter() - t; "
-        "assert 'numba' not in sys.modules, 'numba imported'; "
-        "assert 'torch' not in sys.modules, 'torch imported'; print(dt)"
+        "import sys; import minigrad, minigrad.nn, minigrad.optim; "
+        "print(sorted(m for m in ('numba', 'llvmlite', 'torch', 'cupy', 'scipy', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert float(out.stdout) < 2.0  # generous on a loaded CI machine; measured ~0.25 s here
+    assert out.stdout.strip() == "[]"
 
 
 def test_set_num_threads():

@@ -27,6 +27,9 @@ def prelu_layout(shape, slopes):
 
 def maxout_view(shape, pieces, dim):
     """((A, J, pieces, B), output shape): the input as J groups of ``pieces`` along ``dim``."""
+    if int(pieces) != pieces:  # a float would reach the kernel's range() as a Numba typing error
+        raise ValueError(f"maxout(): pieces must be a positive integer, got {pieces!r}")
+    pieces = int(pieces)
     ndim = len(shape)
     if not -ndim <= dim < ndim:
         raise IndexError(f"maxout(): dim {dim} is out of range for an input of {ndim} dimensions")

@@ -83,6 +83,7 @@ class Module:
         object.__delattr__(self, name)
 
     def register_parameter(self, name, param):
+        """Register ``param`` (an nn.Parameter, or None for a missing one such as ``bias=False``) under ``name``."""
         if param is None:
             self._parameters[name] = None
         elif not isinstance(param, Parameter):
@@ -103,12 +104,14 @@ class Module:
             self._non_persistent.add(name)
 
     def add_module(self, name, module):
+        """Register ``module`` as a child called ``name`` (what ``self.name = module`` does)."""
         self._modules[name] = module
 
     register_module = add_module
 
     # ---- walking the tree -------------------------------------------------------------------
     def named_modules(self, prefix=""):
+        """(dotted name, module) for this module ("") and every submodule, depth first, each once."""
         seen = set()
         stack = [(prefix, self)]
         while stack:
@@ -121,19 +124,23 @@ class Module:
             stack[:0] = children
 
     def modules(self):
+        """This module and every submodule, depth first."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self):
+        """(name, module) for the direct children."""
         for n, m in self._modules.items():
             if m is not None:
                 yield n, m
 
     def children(self):
+        """The direct child modules."""
         for _, m in self.named_children():
             yield m
 
     def named_parameters(self, prefix="", recurse=True):
+        """(dotted name, Parameter) for every parameter (shared ones once); ``recurse=False``: this module's own."""
         seen = set()
         mods = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mname, m in mods:
@@ -143,10 +150,12 @@ class Module:
                     yield (f"{mname}.{n}" if mname else n), p
 
     def parameters(self, recurse=True):
+        """Every parameter (what an optimizer needs: ``optim.SGD(model.parameters(), lr=0.1)``)."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix="", recurse=True):
+        """(dotted name, tensor) for every buffer (e.g. BatchNorm's running statistics)."""
         mods = self.named_modules(prefix) if recurse else [(prefix, self)]
         for mname, m in mods:
             for n, b in m._buffers.items():
@@ -154,10 +163,12 @@ class Module:
                     yield (f"{mname}.{n}" if mname else n), b
 
     def buffers(self, recurse=True):
+        """Every buffer."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
     def apply(self, fn):
+        """Call ``fn(m)`` on every submodule and then on this one (e.g. a custom initialisation); returns self."""
         for m in self.children():
             m.apply(fn)
         fn(self)
@@ -165,19 +176,24 @@ class Module:
 
     # ---- modes and gradients -----------------------------------------------------------------
     def train(self, mode=True):
+        """Put this module and every submodule in training mode (``mode=False``: evaluation mode); returns self.
+        Dropout and BatchNorm behave differently in the two modes."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self):
+        """Evaluation mode (``train(False)``): Dropout is the identity, BatchNorm uses its running statistics."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (``False``: freeze the module); returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none=True):
+        """Forget the gradients of every parameter (set to None, or to zeros with ``set_to_none=False``)."""
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -199,8 +215,10 @@ class Module:
                     m._buffers[n] = fn(b)
         return self
 
-    def to(self, *args, dtype=None, device=None):
-        """``model.to(mg.float64)``, ``model.to("cuda")``: converts parameters and floating buffers."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """``model.to(mg.float64)``, ``model.to("cuda")``, ``model.to(mg.device(...))``: converts parameters
+        and floating buffers in place (Parameters keep their identity); returns self. ``non_blocking`` is
+        accepted for PyTorch's signature."""
         devices = [a for a in args if isinstance(a, str)] + ([device] if device else [])
 
         def convert(t):
@@ -211,28 +229,36 @@ class Module:
         return self._convert(convert)
 
     def float(self):
+        """Convert floating parameters and buffers to float32; returns self."""
         return self.to(dtypes.float32)
 
     def double(self):
+        """Convert floating parameters and buffers to float64; returns self."""
         return self.to(dtypes.float64)
 
     def cpu(self):
+        """Move parameters and buffers to the CPU; returns self."""
         return self.to("cpu")
 
     def cuda(self):
+        """Move parameters and buffers to the GPU; returns self."""
         return self.to("cuda")
 
     # ---- state_dict ------------------------------------------------------------------------------
-    def state_dict(self, prefix=""):
-        """Every parameter and persistent buffer by dotted name (PyTorch's keys), as detached tensors."""
-        out = OrderedDict()
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """Every parameter and persistent buffer by dotted name (PyTorch's keys), in an OrderedDict.
+
+        The values are detached tensors sharing memory with the module's, or, with ``keep_vars=True``,
+        the Parameters and buffers themselves. ``destination`` (a dict to fill) and ``prefix`` (put before
+        every key) are PyTorch's too."""
+        out = OrderedDict() if destination is None else destination
         for mname, m in self.named_modules(prefix.rstrip(".")):
             for n, p in m._parameters.items():
                 if p is not None:
-                    out[f"{mname}.{n}" if mname else n] = p.detach()
+                    out[f"{mname}.{n}" if mname else n] = p if keep_vars else p.detach()
             for n, b in m._buffers.items():
                 if b is not None and n not in m._non_persistent:
-                    out[f"{mname}.{n}" if mname else n] = b.detach()
+                    out[f"{mname}.{n}" if mname else n] = b if keep_vars else b.detach()
         return out
 
     def load_state_dict(self, state_dict, strict=True):
@@ -241,6 +267,11 @@ class Module:
         With ``strict=True`` the keys must match exactly; shapes must always match. Nothing is
         changed unless every check passes.
         """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(
+                f"Expected state_dict to be dict-like (e.g. model.state_dict() or mg.load(path)), got "
+                f"{type(state_dict).__name__}"
+            )
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -269,6 +300,7 @@ class Module:
 
     # ---- calling, hooks --------------------------------------------------------------------------
     def forward(self, *args, **kwargs):
+        """The computation of the module; subclasses define it. Call the module (``model(x)``), not forward."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
@@ -303,6 +335,7 @@ class Module:
 
     # ---- printing ---------------------------------------------------------------------------------
     def extra_repr(self):
+        """The module's settings shown inside its ``repr`` (subclasses override it)."""
         return ""
 
     def __repr__(self):

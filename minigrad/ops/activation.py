@@ -24,7 +24,11 @@ A NaN input gives a NaN output and a NaN gradient.
 
 ``inplace=True`` (PyTorch's argument) writes into the input when no gradient is needed (inference,
 ``mg.no_grad()``); when autograd needs the graph, minigrad returns a new tensor instead (it has no
-in-place autograd), which is what ``x = relu(x, inplace=True)`` expects anyway.
+in-place autograd), which is what ``x = relu(x, inplace=True)`` expects anyway. A strided view (a
+slice, a transpose) is written through, so the tensor it views changes too, as in PyTorch. Read-only
+memory raises RuntimeError: an ``expand()``ed tensor (PyTorch refuses it too: several elements share
+one memory location) or a tensor made by ``from_numpy`` of a read-only array (which PyTorch would
+write anyway, after a warning: a deliberate difference).
 """
 
 import numbers
@@ -51,15 +55,25 @@ def _check_float(input, op):
         raise TypeError(f"{op}(): expected a floating-point tensor, got {input.dtype}; convert it with .float()")
 
 
-def _in_place(input, op_cls, *params):
-    """Run the forward kernel into ``input``'s own memory when autograd does not need the graph; else None."""
+def _in_place(input, op_cls, name, *params):
+    """Run the forward kernel into ``input``'s own memory when autograd does not need the graph; else None.
+
+    A contiguous input is written directly (``out=``); a strided view gets the result copied back
+    through the view."""
     if is_grad_enabled() and input.requires_grad:
         return None
     array = input.array
-    if not (array.flags.c_contiguous and getattr(array.flags, "writeable", True)):
-        return None
+    if not getattr(array.flags, "writeable", True):  # (CuPy arrays have no read-only flag)
+        raise RuntimeError(
+            f"{name}(inplace=True): the input of shape {tuple(input.shape)} is read-only: an expand()ed tensor "
+            "(several elements share one memory location) or a read-only NumPy array; clone() it first, or use "
+            "the out-of-place version"
+        )
     forward_kernel, _ = op_cls.kernels(input._backend())
-    forward_kernel(array, *params, out=array)
+    if array.flags.c_contiguous:
+        forward_kernel(array, *params, out=array)
+    else:
+        array[...] = forward_kernel(array, *params)
     input._version.value += 1
     return input
 
@@ -67,7 +81,7 @@ def _in_place(input, op_cls, *params):
 def _unary(op_cls, input, name, *params, inplace=False):
     _check_float(input, name)
     if inplace:
-        done = _in_place(input, op_cls, *params)
+        done = _in_place(input, op_cls, name, *params)
         if done is not None:
             return done
     return op_cls.apply(input, *params)
@@ -196,8 +210,10 @@ def relu(input, inplace=False):
     updates again. A common remedy: initialise its bias to a small positive value (0.01).
     Reference: ``minigrad/backends/numpy/activations.py`` (relu_forward, relu_backward).
     """
-    if isinstance(input, Tensor) and input.dtype.kind != "f":
-        return Tensor._wrap(input._backend().xp.maximum(input.array, 0), input.device)  # integers: no gradient
+    if isinstance(input, Tensor) and input.dtype.kind != "f":  # integers: no gradient
+        if inplace:
+            return input.clamp_(min=0)
+        return Tensor._wrap(input._backend().xp.maximum(input.array, 0), input.device)
     return _unary(ReLU, input, "relu", inplace=inplace)
 
 

@@ -16,12 +16,18 @@ from minigrad.autograd import Op
 __all__ = ["conv2d", "max_pool2d", "avg_pool2d"]
 
 
-def _pair(v, name, op):
+def _pair(v, name, op, least=None):
+    """An int or a pair of ints as a pair; ``least``: the smallest value allowed (PyTorch refuses a
+    stride, dilation or kernel size of 0 and a negative padding)."""
     if dtypes.is_integer(v):
-        return int(v), int(v)
-    v = tuple(int(a) for a in v)
+        v = int(v), int(v)
+    else:
+        v = tuple(int(a) for a in v)
     if len(v) != 2:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v}")
+    if least is not None and min(v) < least:
+        expected = "positive" if least == 1 else "non-negative"
+        raise RuntimeError(f"{op}: {name} must be {expected}, got {v}")
     return v
 
 
@@ -67,6 +73,10 @@ def _unpad(g, ph, pw):
 
 
 class Conv2d(Op):
+    """out[n, f, i, j] = b[f] + sum_{c, u, v} w[f, c, u, v] x_pad[n, c, i*s + u*d, j*s + v*d]  (im2col: one
+    matrix product cols @ W^T);  dL/dW = G^T cols, dL/db = sum of G over n, i, j, and dL/dx = col2im(G W):
+    each window's gradient added back onto the input positions it read (G = dL/dout as rows)."""
+
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation):
         (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
@@ -106,9 +116,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (what deep learning calls convolution), PyTorch's arguments.
 
     input (N, C, H, W), weight (F, C, kh, kw), bias (F,) -> output (N, F, Ho, Wo).
+    As in PyTorch, input, weight and bias share one dtype (no silent promotion; a TypeError where
+    PyTorch raises RuntimeError), stride, dilation and the kernel size are positive and padding is
+    non-negative (RuntimeError); a batch of 0 images gives an empty output.
     """
-    if groups != 1:
-        raise NotImplementedError("conv2d: groups != 1 is not supported by minigrad yet")
+    if groups != 1:  # one convolution per group of channels: grouped_conv.py
+        from minigrad.ops.grouped_conv import grouped_conv2d
+
+        return grouped_conv2d(input, weight, bias, stride, padding, dilation, groups)
     if input.ndim != 4:
         raise RuntimeError(f"conv2d: expected a 4-D input (N, C, H, W), got shape {input.shape}")
     if weight.ndim != 4 or weight.shape[1] != input.shape[1]:
@@ -118,10 +133,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         )
     if bias is not None and bias.shape != (weight.shape[0],):
         raise RuntimeError(f"conv2d: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(
+                f"conv2d: input is {input.dtype} but {name} is {t.dtype}; expected the same dtype (convert one with "
+                ".to(dtype), as PyTorch requires too)"
+            )
+    if min(weight.shape[2:]) <= 0:
+        raise RuntimeError(f"conv2d: kernel size must be positive, got weight of shape {weight.shape}")
     args = (
-        _pair(stride, "stride", "conv2d"),
-        _pair(padding, "padding", "conv2d"),
-        _pair(dilation, "dilation", "conv2d"),
+        _pair(stride, "stride", "conv2d", least=1),
+        _pair(padding, "padding", "conv2d", least=0),
+        _pair(dilation, "dilation", "conv2d", least=1),
     )
     return Conv2d.apply(input, weight, bias, *args)
 
@@ -129,10 +152,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _pool_args(op, input, kernel_size, stride, padding, dilation=1):
     if input.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D input (N, C, H, W), got shape {input.shape}")
-    k = _pair(kernel_size, "kernel_size", op)
-    s = _pair(stride if stride not in (None, ()) else kernel_size, "stride", op)
-    p = _pair(padding, "padding", op)
-    d = _pair(dilation, "dilation", op)
+    k = _pair(kernel_size, "kernel_size", op, least=1)
+    s = _pair(stride if stride not in (None, ()) else kernel_size, "stride", op, least=1)
+    p = _pair(padding, "padding", op, least=0)
+    d = _pair(dilation, "dilation", op, least=1)
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"{op}: padding {p} should be at most half of the kernel size {k}")
     ho = _out_size(input.shape[2], k[0], s[0], p[0], d[0], op, input.shape)
@@ -148,7 +171,7 @@ class MaxPool2d(Op):
         xp = ctx.xp
         xpad = _pad(xp, x, p[0], p[1], -math.inf)
         win = _windows(xp, xpad, k[0], k[1], s[0], s[1], d[0], d[1], ho, wo)
-        flat = win.reshape(*win.shape[:4], -1)
+        flat = win.reshape(*win.shape[:4], k[0] * k[1])  # (not -1: a 0-size batch has no size to infer from)
         arg = flat.argmax(axis=-1)
         ctx.save_for_backward(arg)
         ctx.geom = (xpad.shape, k, s, p, d, ho, wo)
@@ -165,8 +188,14 @@ class MaxPool2d(Op):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    if ceil_mode or return_indices:
-        raise NotImplementedError("max_pool2d: ceil_mode and return_indices are not supported by minigrad yet")
+    """The max of each ``kernel_size`` window (moved by ``stride``, default kernel_size; padding counts as
+    -inf), per channel, of (N, C, H, W) input; the gradient goes to the first maximum of each window.
+    ``ceil_mode`` keeps partial windows at the end; ``return_indices`` also returns each maximum's flat
+    position in its input plane (for ``max_unpool2d``)."""
+    if ceil_mode or return_indices:  # pooling.py adds partial windows and the positions of the maxima
+        from minigrad.ops.pooling import max_pool2d_with_options
+
+        return max_pool2d_with_options(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
     return MaxPool2d.apply(input, *_pool_args("max_pool2d", input, kernel_size, stride, padding, dilation))
 
 
@@ -179,7 +208,7 @@ class AvgPool2d(Op):
         xp = ctx.xp
         xpad = _pad(xp, x, p[0], p[1])
         total = _windows(xp, xpad, k[0], k[1], s[0], s[1], 1, 1, ho, wo).sum(axis=(-1, -2))
-        if divisor_override:
+        if divisor_override is not None:
             divisor = x.dtype.type(divisor_override)
         elif count_include_pad or p == (0, 0):
             divisor = x.dtype.type(k[0] * k[1])
@@ -200,7 +229,12 @@ class AvgPool2d(Op):
 def avg_pool2d(
     input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
 ):
+    """The mean of each ``kernel_size`` window (moved by ``stride``, default kernel_size), per channel; each
+    input position gets grad / divisor from every window it is in. The divisor is kh * kw, or only the
+    unpadded positions with ``count_include_pad=False``, or ``divisor_override``."""
     if ceil_mode:
         raise NotImplementedError("avg_pool2d: ceil_mode is not supported by minigrad yet")
     k, s, p, _, ho, wo = _pool_args("avg_pool2d", input, kernel_size, stride, padding)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor_override must not be zero")
     return AvgPool2d.apply(input, k, s, p, ho, wo, bool(count_include_pad), divisor_override)

@@ -2,9 +2,11 @@
 
 Each backward returns the gradient in the broadcast shape of the output; the autograd engine sums
 it back to each input's shape (``autograd.unbroadcast``). Python scalars follow PyTorch's
-promotion: ``float32_tensor * 2.0`` stays float32.
+promotion: ``float32_tensor * 2.0`` stays float32. A complex scalar (``t * 1j``) is a TypeError:
+minigrad has no complex dtype (PyTorch would return a complex tensor).
 """
 
+import numbers
 import operator
 
 from minigrad import dtypes
@@ -57,6 +59,11 @@ def _operands(a, b, op):
 def _scalar_dtype(t, value, op):
     if hasattr(value, "shape") and value.shape != ():
         raise TypeError(f"{op}: wrap arrays with mg.tensor(...) before mixing them with Tensors")
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{op}: complex numbers are not supported (got {value!r}); minigrad has float32, float64, int64 and "
+            "bool tensors only (PyTorch would return a complex tensor)"
+        )
     if not dtypes.is_number(value):
         raise TypeError(f"{op}: unsupported operand type {type(value).__name__} (expected a Tensor or a number)")
     return dtypes.scalar_result_type(t.dtype, value)
@@ -214,7 +221,7 @@ class Pow(Op):
 
 def pow(x, exponent):
     """x ** exponent, for a tensor or a number on either side."""
-    if isinstance(x, Tensor) and dtypes.is_number(exponent) and not isinstance(exponent, bool):
+    if isinstance(x, Tensor) and isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
         if x.dtype.kind != "f" and (isinstance(exponent, float) or exponent < 0):
             x = cast(x, dtypes.default_float)
         return PowScalar.apply(x, exponent)
@@ -313,6 +320,7 @@ sqrt = _float_unary(Sqrt)
 
 
 def abs(x):  # noqa: A001 - PyTorch's name
+    """|x| elementwise; d/dx = sign(x) (0 at x = 0, as in PyTorch)."""
     return Abs.apply(x)
 
 
@@ -337,8 +345,16 @@ class Clamp(Op):
 
 
 def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """min(max(x, min), max) elementwise (either bound may be None, or a tensor); the gradient is 1 where
+    min <= x <= max and 0 outside. PyTorch's promotion: an int tensor clamped to a float bound becomes
+    float32 (``arange(5).clamp(min=0.5)`` is [0.5, 1, 2, 3, 4]); an int bound keeps the dtype."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    for bound in (min, max):
+        if bound is not None and not isinstance(bound, Tensor):
+            dtype = _scalar_dtype(x, bound, "clamp")
+            if dtype != x.dtype:
+                x = cast(x, dtype)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = x
         if min is not None:
@@ -352,8 +368,17 @@ def clamp(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
 clip = clamp
 
 
+def _extreme_grads(xp, grad, x, y, x_loses, y_loses):
+    """PyTorch's rule for maximum/minimum: each input gets the gradient unless it lost, halved on a
+    tie. A NaN on either side makes the result NaN and loses no comparison, so both inputs get the
+    whole gradient there."""
+    share = xp.where(x == y, 0.5, 1.0).astype(grad.dtype)
+    return grad * share * ~x_loses, grad * share * ~y_loses
+
+
 class Maximum(Op):
-    """z = max(x, y);  the gradient goes to the larger input, split in half on ties (as PyTorch)."""
+    """z = max(x, y) (NaN if either is);  the gradient goes to the larger input, split in half on
+    ties, and to both where a NaN is involved (as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -363,12 +388,12 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        share = ctx.xp.where(x == y, 0.5, 1.0).astype(grad.dtype)
-        return grad * share * (x >= y), grad * share * (y >= x)
+        return _extreme_grads(ctx.xp, grad, x, y, x < y, y < x)
 
 
 class Minimum(Op):
-    """z = min(x, y);  the gradient goes to the smaller input, split in half on ties (as PyTorch)."""
+    """z = min(x, y) (NaN if either is);  the gradient goes to the smaller input, split in half on
+    ties, and to both where a NaN is involved (as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -378,8 +403,7 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
-        share = ctx.xp.where(x == y, 0.5, 1.0).astype(grad.dtype)
-        return grad * share * (x <= y), grad * share * (y <= x)
+        return _extreme_grads(ctx.xp, grad, x, y, x > y, y > x)
 
 
 maximum = _binary(Maximum, "maximum")

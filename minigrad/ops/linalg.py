@@ -12,6 +12,9 @@ __all__ = ["matmul", "linear", "mm", "bmm"]
 
 
 class Matmul(Op):
+    """Z = A B with NumPy's rules (1-d operands, batches broadcast over the leading dims);
+    dL/dA = G B^T and dL/dB = A^T G, with G = dL/dZ (a vector operand is a 1-row or 1-column matrix)."""
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -59,12 +62,14 @@ def matmul(a, b):
 
 
 def mm(a, b):
+    """Matrix product of two 2-d tensors: (n, m) @ (m, p) -> (n, p)."""
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
 def bmm(a, b):
+    """Batched matrix product of two 3-d tensors: (b, n, m) @ (b, m, p) -> (b, n, p)."""
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got shapes {a.shape} and {b.shape}")
     return matmul(a, b)

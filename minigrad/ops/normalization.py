@@ -282,6 +282,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         running_mean = (1 - m) * running_mean + m * mean
         running_var  = (1 - m) * running_var  + m * var * n / (n - 1)      (unbiased, n = N * H * W)
     training=False: normalise with running_mean and running_var, a fixed per-channel linear map.
+    eps must be positive in training (a constant channel would divide 0 by 0) and non-negative in
+    evaluation, as in PyTorch.
     Reference: ``minigrad/backends/numpy/normalization.py`` (norm_forward, norm_apply, norm_backward).
     """
     _check_input("batch_norm", input, 2)
@@ -290,6 +292,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check_running("batch_norm", "running_var", running_var, C, input)
     _check_param("batch_norm", "weight", weight, (C,), input)
     _check_param("batch_norm", "bias", bias, (C,), input)
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     layout = norm_layout("batch", input.shape)
     n = layout.group_size
     if training:

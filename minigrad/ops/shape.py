@@ -56,6 +56,7 @@ class Reshape(Op):
 
 
 def reshape(x, shape):
+    """The same values in ``shape`` (one size may be -1); a view when the layout allows, else a copy."""
     shape = _resolve_shape(shape, x.numel(), "reshape", x.shape)
     return _as_view_of(Reshape.apply(x, shape, False), x)
 
@@ -74,6 +75,7 @@ def view(x, shape):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Dims ``start_dim`` .. ``end_dim`` merged into one (all dims by default)."""
     if x.ndim == 0:
         return reshape(x, (1,))
     start, end = (d % x.ndim for d in (start_dim, end_dim))
@@ -97,6 +99,7 @@ class Permute(Op):
 
 
 def permute(x, dims):
+    """The dims reordered as ``dims`` (a view); the gradient is permuted back."""
     if len(dims) != x.ndim:
         raise RuntimeError(f"permute: expected {x.ndim} dims for a tensor of shape {x.shape}, got {dims}")
     normalize_dims(dims, x.ndim, "permute")  # checks the range and repeats
@@ -105,6 +108,7 @@ def permute(x, dims):
 
 
 def transpose(x, dim0, dim1):
+    """Dims ``dim0`` and ``dim1`` swapped (a view)."""
     if x.ndim == 0:
         return x
     dims = list(range(x.ndim))
@@ -114,6 +118,7 @@ def transpose(x, dim0, dim1):
 
 
 def unsqueeze(x, dim):
+    """A new dim of size 1 inserted at ``dim`` (a view)."""
     if not -x.ndim - 1 <= dim <= x.ndim:
         raise IndexError(f"unsqueeze: dim {dim} out of range for a tensor of {x.ndim} dims")
     dim = dim % (x.ndim + 1)
@@ -121,6 +126,7 @@ def unsqueeze(x, dim):
 
 
 def squeeze(x, dim=None):
+    """Dims of size 1 removed: all of them, or only ``dim`` (an int or a tuple) where its size is 1."""
     if dim is None:
         axes = [i for i, n in enumerate(x.shape) if n == 1]
     else:
@@ -155,6 +161,8 @@ def expand(x, shape):
 
 
 class Contiguous(Op):
+    """y = x with a C-contiguous layout (a copy);  dL/dx = dL/dy (values do not change, so neither do gradients)."""
+
     @staticmethod
     def forward(ctx, x):
         return ctx.xp.ascontiguousarray(x)
@@ -249,7 +257,15 @@ def _same_dtype(tensors, op):
 
 
 def cat(tensors, dim=0):
+    """Join tensors along an existing ``dim`` (sizes must match elsewhere; dtypes are promoted); each
+    input's gradient is its slice of the output's."""
     tensors = _same_dtype(list(tensors), "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {i}) cannot be concatenated; use stack, or "
+                "unsqueeze(0) it first"
+            )
     ref = tensors[0]
     (axis,) = normalize_dims(dim, ref.ndim, "cat")
     for i, t in enumerate(tensors):
@@ -265,6 +281,7 @@ concat = cat
 
 
 def stack(tensors, dim=0):
+    """Join equally shaped tensors along a new ``dim``; ``stack([a, b])`` has shape (2, *a.shape)."""
     tensors = list(tensors)
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
@@ -274,5 +291,10 @@ def stack(tensors, dim=0):
                 f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 and "
                 f"{t.shape} at entry {i}"
             )
-    dim = dim % (tensors[0].ndim + 1)
+    ndim = tensors[0].ndim + 1  # the result's
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"stack: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+        )
+    dim = dim % ndim
     return cat([unsqueeze(t, dim) for t in tensors], dim)

@@ -522,6 +522,10 @@ _maxout = serial_and_parallel(_maxout_fwd), serial_and_parallel(_maxout_bwd)
 # ================================================================================================
 # Python wrappers: the names the ops call (ctx.backend.relu_forward, ...)
 # ================================================================================================
+# Each checks its arrays (float dtype, the gradient's shape, a writeable `out`) before a kernel
+# indexes them, and names itself in the error (minigrad/backends/checks.py).
+
+from minigrad.backends import checks  # noqa: E402
 
 
 def _contiguous(a):
@@ -531,75 +535,79 @@ def _contiguous(a):
     return a if a.flags.c_contiguous else np.array(a, order="C")
 
 
-def _flat(a):
+def _floats(kernel, a):
     """A C-contiguous float array and its flat view (a copy only when `a` is not contiguous)."""
-    a = _contiguous(a)
-    if a.dtype.kind != "f":
-        raise TypeError(f"activation kernels take float32 or float64 arrays, got {a.dtype}")
+    a = checks.floating(kernel, "x", _contiguous(a))
     return a, a.reshape(-1)
 
 
-def _out(x, out):
-    if out is None:
-        return np.empty_like(x)
-    if out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous:
-        raise ValueError("out must be a C-contiguous array of the input's shape and dtype")
-    return out
+def _out(kernel, x, out):
+    """A new array like x, or the caller's `out` once checked (the in-place variants pass x itself)."""
+    return np.empty_like(x) if out is None else checks.output(kernel, out, x)
 
 
-def _map(pair, x, *params, out=None):
+def _grad(kernel, g, x, shape=None):
+    """The upstream gradient as a C-contiguous array of x's dtype and of `shape` (x's by default);
+    one that broadcasts to it (a scalar, an expanded view) is expanded."""
+    shape = x.shape if shape is None else tuple(shape)
+    g = np.asarray(g)
+    if g.dtype.kind != "f":
+        raise TypeError(f"{kernel}(): the gradient must be a float array, got dtype {g.dtype}")
+    checks.broadcastable(kernel, "the gradient", g, "the output", shape)
+    g = g.astype(x.dtype, copy=False)
+    return _contiguous(g if g.shape == shape else np.broadcast_to(g, shape))
+
+
+def _map(name, pair, x, *params, out=None):
     """out = f(x, *params) elementwise, with the serial or the parallel loop."""
-    x, xf = _flat(x)
-    out = _out(x, out)
+    x, xf = _floats(name + "_forward", x)
+    out = _out(name + "_forward", x, out)
     params = tuple(x.dtype.type(p) for p in params)  # float32 kernels stay float32
     pick(pair, xf.size)(xf, *params, out.reshape(-1))
     return out
 
 
-def _map_grad(pair, g, x, *params):
+def _map_grad(name, pair, g, x, *params):
     """gx = g * f'(x, *params) elementwise (x may be the saved output y for sigmoid and tanh)."""
-    x, xf = _flat(x)
-    g, gf = _flat(g.astype(x.dtype, copy=False))
-    if g.shape != x.shape:
-        g = _contiguous(np.broadcast_to(g, x.shape))
-        gf = g.reshape(-1)
+    x, xf = _floats(name + "_backward", x)
+    g = _grad(name + "_backward", g, x)
     out = np.empty_like(x)
     params = tuple(x.dtype.type(p) for p in params)
-    pick(pair, xf.size)(gf, xf, *params, out.reshape(-1))
+    pick(pair, xf.size)(g.reshape(-1), xf, *params, out.reshape(-1))
     return out
 
 
 # fmt: off
-def sigmoid_forward(x, out=None): return _map(_sigmoid[0], x, out=out)
-def sigmoid_backward(g, y): return _map_grad(_sigmoid[1], g, y)
-def tanh_forward(x, out=None): return _map(_tanh[0], x, out=out)
-def tanh_backward(g, y): return _map_grad(_tanh[1], g, y)
-def relu_forward(x, out=None): return _map(_relu[0], x, out=out)
-def relu_backward(g, x): return _map_grad(_relu[1], g, x)
-def relu6_forward(x, out=None): return _map(_hardtanh[0], x, 0.0, 6.0, out=out)
-def relu6_backward(g, x): return _map_grad(_hardtanh[1], g, x, 0.0, 6.0)
-def leaky_relu_forward(x, negative_slope, out=None): return _map(_leaky[0], x, negative_slope, out=out)
-def leaky_relu_backward(g, x, negative_slope): return _map_grad(_leaky[1], g, x, negative_slope)
-def elu_forward(x, alpha, out=None): return _map(_elu[0], x, alpha, out=out)
-def elu_backward(g, x, alpha): return _map_grad(_elu[1], g, x, alpha)
-def selu_forward(x, out=None): return _map(_selu[0], x, out=out)
-def selu_backward(g, x): return _map_grad(_selu[1], g, x)
-def celu_forward(x, alpha, out=None): return _map(_celu[0], x, alpha, out=out)
-def celu_backward(g, x, alpha): return _map_grad(_celu[1], g, x, alpha)
-def hardtanh_forward(x, min_val, max_val, out=None): return _map(_hardtanh[0], x, min_val, max_val, out=out)
-def hardtanh_backward(g, x, min_val, max_val): return _map_grad(_hardtanh[1], g, x, min_val, max_val)
-def silu_forward(x, out=None): return _map(_silu[0], x, out=out)
-def silu_backward(g, x): return _map_grad(_silu[1], g, x)
-def mish_forward(x, out=None): return _map(_mish[0], x, out=out)
-def mish_backward(g, x): return _map_grad(_mish[1], g, x)
-def softsign_forward(x, out=None): return _map(_softsign[0], x, out=out)
-def softsign_backward(g, x): return _map_grad(_softsign[1], g, x)
-def hardsigmoid_forward(x, out=None): return _map(_hardsigmoid[0], x, out=out)
-def hardsigmoid_backward(g, x): return _map_grad(_hardsigmoid[1], g, x)
-def hardswish_forward(x, out=None): return _map(_hardswish[0], x, out=out)
-def hardswish_backward(g, x): return _map_grad(_hardswish[1], g, x)
-def softplus_forward(x, beta, threshold, out=None): return _map(_softplus[0], x, beta, threshold, out=out)
-def softplus_backward(g, x, beta, threshold): return _map_grad(_softplus[1], g, x, beta, threshold)
+def sigmoid_forward(x, out=None): return _map("sigmoid", _sigmoid[0], x, out=out)
+def sigmoid_backward(g, y): return _map_grad("sigmoid", _sigmoid[1], g, y)
+def tanh_forward(x, out=None): return _map("tanh", _tanh[0], x, out=out)
+def tanh_backward(g, y): return _map_grad("tanh", _tanh[1], g, y)
+def relu_forward(x, out=None): return _map("relu", _relu[0], x, out=out)
+def relu_backward(g, x): return _map_grad("relu", _relu[1], g, x)
+def relu6_forward(x, out=None): return _map("relu6", _hardtanh[0], x, 0.0, 6.0, out=out)
+def relu6_backward(g, x): return _map_grad("relu6", _hardtanh[1], g, x, 0.0, 6.0)
+def leaky_relu_forward(x, negative_slope, out=None): return _map("leaky_relu", _leaky[0], x, negative_slope, out=out)
+def leaky_relu_backward(g, x, negative_slope): return _map_grad("leaky_relu", _leaky[1], g, x, negative_slope)
+def elu_forward(x, alpha, out=None): return _map("elu", _elu[0], x, alpha, out=out)
+def elu_backward(g, x, alpha): return _map_grad("elu", _elu[1], g, x, alpha)
+def selu_forward(x, out=None): return _map("selu", _selu[0], x, out=out)
+def selu_backward(g, x): return _map_grad("selu", _selu[1], g, x)
+def celu_forward(x, alpha, out=None): return _map("celu", _celu[0], x, alpha, out=out)
+def celu_backward(g, x, alpha): return _map_grad("celu", _celu[1], g, x, alpha)
+def hardtanh_forward(x, min_val, max_val, out=None): return _map("hardtanh", _hardtanh[0], x, min_val, max_val, out=out)
+def hardtanh_backward(g, x, min_val, max_val): return _map_grad("hardtanh", _hardtanh[1], g, x, min_val, max_val)
+def silu_forward(x, out=None): return _map("silu", _silu[0], x, out=out)
+def silu_backward(g, x): return _map_grad("silu", _silu[1], g, x)
+def mish_forward(x, out=None): return _map("mish", _mish[0], x, out=out)
+def mish_backward(g, x): return _map_grad("mish", _mish[1], g, x)
+def softsign_forward(x, out=None): return _map("softsign", _softsign[0], x, out=out)
+def softsign_backward(g, x): return _map_grad("softsign", _softsign[1], g, x)
+def hardsigmoid_forward(x, out=None): return _map("hardsigmoid", _hardsigmoid[0], x, out=out)
+def hardsigmoid_backward(g, x): return _map_grad("hardsigmoid", _hardsigmoid[1], g, x)
+def hardswish_forward(x, out=None): return _map("hardswish", _hardswish[0], x, out=out)
+def hardswish_backward(g, x): return _map_grad("hardswish", _hardswish[1], g, x)
+def softplus_forward(x, beta, threshold, out=None): return _map("softplus", _softplus[0], x, beta, threshold, out=out)
+def softplus_backward(g, x, beta, threshold): return _map_grad("softplus", _softplus[1], g, x, beta, threshold)
 # fmt: on
 
 
@@ -612,23 +620,23 @@ def _gelu_pair(approximate):
 
 
 def gelu_forward(x, approximate="none", out=None):
-    return _map(_gelu_pair(approximate)[0], x, out=out)
+    return _map("gelu", _gelu_pair(approximate)[0], x, out=out)
 
 
 def gelu_backward(g, x, approximate="none"):
-    return _map_grad(_gelu_pair(approximate)[1], g, x)
+    return _map_grad("gelu", _gelu_pair(approximate)[1], g, x)
 
 
 def swish_forward(x, beta, out=None):
-    return _map(_swish[0], x, beta, out=out)
+    return _map("swish", _swish[0], x, beta, out=out)
 
 
 def swish_backward(g, x, beta, need_beta_grad=False):
     """(dL/dx, dL/dbeta or None) of x * sigmoid(beta x); beta a Python or NumPy scalar."""
     if not need_beta_grad:
-        return _map_grad(_swish[1], g, x, beta), None
-    x, xf = _flat(x)
-    g = _contiguous(np.broadcast_to(g.astype(x.dtype, copy=False), x.shape))
+        return _map_grad("swish", _swish[1], g, x, beta), None
+    x, xf = _floats("swish_backward", x)
+    g = _grad("swish_backward", g, x)
     gx = np.empty_like(x)
     partial = np.empty(max(1, -(-xf.size // CHUNK)), np.float64)
     pick(_swish_beta, xf.size)(g.reshape(-1), xf, x.dtype.type(beta), gx.reshape(-1), partial)
@@ -636,6 +644,15 @@ def swish_backward(g, x, beta, need_beta_grad=False):
 
 
 # ---- PReLU: one slope, or one per channel (dim 1) -----------------------------------------------
+
+
+def _prelu_arrays(kernel, x, weight):
+    """x (C-contiguous, float) and its slopes, flat and of x's dtype."""
+    x = checks.floating(kernel, "x", _contiguous(x))
+    w = np.asarray(weight)
+    if w.dtype.kind != "f":
+        raise TypeError(f"{kernel}(): weight must be a float array, got dtype {w.dtype}")
+    return x, _contiguous(w).astype(x.dtype, copy=False).reshape(-1)
 
 
 def _prelu_layout(x, w):
@@ -647,24 +664,22 @@ def _prelu_layout(x, w):
 
 
 def prelu_forward(x, weight, out=None):
-    x = _contiguous(x)
-    w = _contiguous(weight).astype(x.dtype, copy=False).reshape(-1)
+    x, w = _prelu_arrays("prelu_forward", x, weight)
     layout, shape = _prelu_layout(x, w)
     if layout == "shared":
-        return _map(_leaky[0], x, w[0], out=out)
-    out = _out(x, out)
+        return _map("prelu", _leaky[0], x, w[0], out=out)
+    out = _out("prelu_forward", x, out)
     pick(_prelu_rows[0] if layout == "rows" else _prelu_planes[0], x.size)(x.reshape(shape), w, out.reshape(shape))
     return out
 
 
 def prelu_backward(g, x, weight, need_weight_grad=True):
     """(dL/dx, dL/dweight or None); dL/dweight has weight's shape and dtype."""
-    x = _contiguous(x)
-    w = _contiguous(weight).astype(x.dtype, copy=False).reshape(-1)
+    x, w = _prelu_arrays("prelu_backward", x, weight)
     layout, shape = _prelu_layout(x, w)
     if not need_weight_grad and layout == "shared":
-        return _map_grad(_leaky[1], g, x, w[0]), None
-    g = _contiguous(np.broadcast_to(g.astype(x.dtype, copy=False), x.shape))
+        return _map_grad("prelu", _leaky[1], g, x, w[0]), None
+    g = _grad("prelu_backward", g, x)
     gx = np.empty_like(x)
     if layout == "shared":
         partial = np.empty(max(1, -(-x.size // CHUNK)), np.float64)
@@ -688,7 +703,7 @@ def prelu_backward(g, x, weight, need_weight_grad=True):
 
 def maxout_forward(x, pieces, dim=1):
     """The max over consecutive groups of `pieces` entries along `dim`."""
-    x = _contiguous(x)
+    x = checks.floating("maxout_forward", "x", _contiguous(x))
     (_, _, p, inner), out_shape = maxout_view(x.shape, pieces, dim)
     out = np.empty(out_shape, x.dtype)
     pick(_maxout[0], x.size)(x.reshape(-1), p, inner, out.reshape(-1))
@@ -696,9 +711,9 @@ def maxout_forward(x, pieces, dim=1):
 
 
 def maxout_backward(g, x, pieces, dim=1):
-    x = _contiguous(x)
+    x = checks.floating("maxout_backward", "x", _contiguous(x))
     (_, _, p, inner), out_shape = maxout_view(x.shape, pieces, dim)
-    g = _contiguous(np.broadcast_to(g.astype(x.dtype, copy=False), out_shape))
+    g = _grad("maxout_backward", g, x, out_shape)
     gx = np.empty_like(x)
     pick(_maxout[1], x.size)(g.reshape(-1), x.reshape(-1), p, inner, gx.reshape(-1))
     return gx

@@ -43,6 +43,7 @@ conditioned inputs (mean 1e4, std 1e-2).
 import numpy as np
 from numba import get_num_threads
 
+from minigrad.backends import checks
 from minigrad.backends.cpu.jit import kernel, parallel_variant, pick, prange, serial_and_parallel
 from minigrad.scalar_math_norm import (
     backward_coefficients,
@@ -520,23 +521,35 @@ _backward = serial_and_parallel(_backward_loop, fastmath=CONTRACT)
 # --------------------------------------------------------------------------------------------------
 
 
-def _as_view(x):
-    if x.ndim != 4:
-        raise ValueError(f"norm kernels take a 4-D (P, Q, K, S) view, got shape {x.shape}")
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"norm kernels take float32 or float64 arrays, got {x.dtype}")
+def _as_view(kernel, x):
+    x = np.asarray(x)
+    checks.ndim(kernel, "x", x, 4, "(P, Q, K, S)")
+    checks.floating(kernel, "x", x)
     return np.ascontiguousarray(x)
 
 
-def _as_affine(a, x):
+def _as_affine(kernel, what, a, x):
+    a = np.asarray(a)
+    if a.dtype.kind != "f":
+        raise TypeError(f"{kernel}(): {what} must be a float array, got dtype {a.dtype}")
     a = np.ascontiguousarray(a, dtype=x.dtype)
-    if a.ndim != 3 or a.shape[1] != x.shape[2] or a.shape[2] not in (1, x.shape[3]):
-        raise ValueError(f"affine array of shape {a.shape} does not fit the view {x.shape}")
-    if a.shape[0] == 0 or x.shape[1] % a.shape[0] != 0:
-        raise ValueError(f"affine array of shape {a.shape} does not fit the view {x.shape}")
+    fits = a.ndim == 3 and a.shape[1] == x.shape[2] and a.shape[2] in (1, x.shape[3])
+    if not fits or a.shape[0] == 0 or x.shape[1] % a.shape[0] != 0:
+        raise ValueError(
+            f"{kernel}(): {what} of shape {a.shape} does not fit the view {x.shape}: expected (Qw, K, 1) or "
+            "(Qw, K, S) with Q a multiple of Qw"
+        )
     if a.shape[2] != 1 and (a.shape[0] != 1 or x.shape[0] != 1):
-        raise ValueError(f"a per-element affine array {a.shape} needs a (1, Q, K, S) view, got {x.shape}")
+        raise ValueError(f"{kernel}(): a per-element {what} {a.shape} needs a (1, Q, K, S) view, got {x.shape}")
     return a
+
+
+def _per_group(kernel, what, a, x):
+    """mean or rstd: one float64 value per group (the kernels index them by q)."""
+    a = np.asarray(a)
+    if a.shape != (x.shape[1],):
+        raise ValueError(f"{kernel}(): {what} has shape {a.shape}; expected ({x.shape[1]},), one per group of the view")
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def _scratch(x):
@@ -571,9 +584,16 @@ def norm_forward(x, weight, bias, eps, center=True, parallel=None):
     Returns (y, mean, var, rstd): y like x; mean, biased var and rstd = 1/sqrt(var + eps) per group,
     float64 arrays of length Q. center=False gives RMSNorm (mean 0, var = mean of squares).
     """
-    x = _as_view(x)
-    weight = _as_affine(weight, x)
-    bias = _as_affine(bias, x)
+    x = _as_view("norm_forward", x)
+    weight = _as_affine("norm_forward", "weight", weight, x)
+    bias = _as_affine("norm_forward", "bias", bias, x)
+    y, mean, var, rstd = _run_forward(x, weight, bias, eps, center, parallel)
+    if np.isinf(var).any():
+        _rescale_overflowed(x, weight, bias, eps, center, y, mean, var, rstd)
+    return y, mean, var, rstd
+
+
+def _run_forward(x, weight, bias, eps, center, parallel):
     Q = x.shape[1]
     y = np.empty_like(x)
     mean = np.empty(Q)
@@ -588,13 +608,38 @@ def norm_forward(x, weight, bias, eps, center=True, parallel=None):
     return y, mean, var, rstd
 
 
+def _rescale_overflowed(x, weight, bias, eps, center, y, mean, var, rstd):
+    """Normalise again the groups whose sums of squares overflowed (var = inf from finite values:
+    |x - mean| above ~1.8e19 in float32, ~1.3e154 in float64), from x * 2^-k.
+
+    Scaling by a power of two is exact, and y = (x - mean) / sqrt(var + eps) does not change when x
+    scales by c and eps by c^2; each group gets its own k (its largest |x| becomes ~2^32). The groups
+    share the smallest eps * 4^-k: next to a variance above 1e38 / n, eps is below 1e-40 of it either
+    way. Mean and var come back scaled up (in float64, where they fit), rstd scaled down. Runs only
+    after an overflow, so ordinary calls pay one check of Q values. (A group holding inf itself keeps
+    var = inf or NaN, as before.)
+    """
+    bad = np.flatnonzero(np.isinf(var))
+    xs = x[:, bad]  # (P, B, K, S), a copy
+    peak = np.where(np.isfinite(xs), np.abs(xs), 0).max(axis=(0, 2, 3))
+    k = np.frexp(peak)[1].astype(np.float64) - 32  # |x| * 2^-k below 2^32
+    xs *= np.exp2(-k).astype(x.dtype)[None, :, None, None]
+    w = weight if weight.shape[0] == 1 else weight[bad % weight.shape[0]]
+    b = bias if bias.shape[0] == 1 else bias[bad % bias.shape[0]]
+    ys, ms, vs, rs = _run_forward(np.ascontiguousarray(xs), w, b, float(eps) * 4.0 ** -k.max(), center, False)
+    y[:, bad] = ys
+    mean[bad] = ms * np.exp2(k)
+    var[bad] = vs * np.exp2(2 * k)
+    rstd[bad] = rs * np.exp2(-k)
+
+
 def norm_apply(x, weight, bias, mean, rstd, parallel=None):
     """y = (x - mean[q]) * rstd[q] * weight + bias with given statistics (eval-mode BatchNorm)."""
-    x = _as_view(x)
-    weight = _as_affine(weight, x)
-    bias = _as_affine(bias, x)
-    mean = np.ascontiguousarray(mean, dtype=np.float64)
-    rstd = np.ascontiguousarray(rstd, dtype=np.float64)
+    x = _as_view("norm_apply", x)
+    weight = _as_affine("norm_apply", "weight", weight, x)
+    bias = _as_affine("norm_apply", "bias", bias, x)
+    mean = _per_group("norm_apply", "mean", mean, x)
+    rstd = _per_group("norm_apply", "rstd", rstd, x)
     y = np.empty_like(x)
     if x.size == 0:
         return y
@@ -613,13 +658,41 @@ def norm_backward(
     Returns (dx or None, dweight or None, dbias or None); dweight and dbias are float64 arrays of
     the weight's (Qw, K, Sw) shape.
     """
-    x = _as_view(x)
+    x = _as_view("norm_backward", x)
+    grad = np.asarray(grad)
+    if grad.dtype.kind != "f":
+        raise TypeError(f"norm_backward(): the gradient must be a float array, got dtype {grad.dtype}")
+    checks.same_shape("norm_backward", "the gradient", grad, "x", x)
     grad = np.ascontiguousarray(grad, dtype=x.dtype)
-    if grad.shape != x.shape:
-        raise ValueError(f"gradient of shape {grad.shape} for a view of shape {x.shape}")
-    weight = _as_affine(weight, x)
-    mean = np.ascontiguousarray(mean, dtype=np.float64)
-    rstd = np.ascontiguousarray(rstd, dtype=np.float64)
+    weight = _as_affine("norm_backward", "weight", weight, x)
+    mean = _per_group("norm_backward", "mean", mean, x)
+    rstd = _per_group("norm_backward", "rstd", rstd, x)
+    dx, dw, db = _run_backward(grad, x, weight, mean, rstd, center, batch_stats, need_dx, need_wgrad, parallel)
+    if need_dx and batch_stats and (rstd < _SMALLEST_RSTD[x.dtype]).any():
+        dx = _rescaled_dx(grad, x, weight, mean, rstd, center, parallel)
+    return dx, dw, db
+
+
+# Below this rstd (std above ~2e15 in float32, ~1e146 in float64) the dx coefficient of
+# (x - mean), -rstd^2 mean(w g xhat), loses precision to underflow in x's dtype (it is 0 from ~1e22).
+_SMALLEST_RSTD = {np.dtype(t): float(np.sqrt(np.finfo(t).tiny)) * 2.0 ** (np.finfo(t).nmant // 2 + 1)
+                  for t in (np.float32, np.float64)}  # fmt: skip
+
+
+def _rescaled_dx(grad, x, weight, mean, rstd, center, parallel):
+    """dx again, for groups with a tiny rstd, from x * 2^e (e < 0, rstd * 2^-e in [0.5, 1)).
+
+    y = (x - mean) rstd w + b does not change when x and mean scale by c and rstd by 1/c, so
+    dL/dx = c dL/d(cx); powers of two scale exactly. (dweight and dbias, sums of g * xhat, did not
+    suffer: xhat itself is fine.) Runs only for such extreme groups."""
+    e = np.where(rstd < _SMALLEST_RSTD[x.dtype], np.frexp(rstd)[1], 0).astype(np.float64)
+    c = np.exp2(e)
+    xs = x * c.astype(x.dtype)[None, :, None, None]
+    dxs, _, _ = _run_backward(grad, xs, weight, mean * c, rstd / c, center, True, True, False, parallel)
+    return dxs * c.astype(x.dtype)[None, :, None, None]
+
+
+def _run_backward(grad, x, weight, mean, rstd, center, batch_stats, need_dx, need_wgrad, parallel):
     if x.size == 0:
         zeros = np.zeros(weight.shape)
         return (np.empty_like(x) if need_dx else None), (zeros if need_wgrad else None), (zeros if need_wgrad else None)

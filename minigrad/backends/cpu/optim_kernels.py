@@ -2,12 +2,15 @@
 
 Written as PyTorch writes them (``torch/optim/sgd.py``, ``adam.py``), so minigrad's optimizers
 match PyTorch's step for step. Each element is independent: ``prange`` over elements, no races.
+The wrappers check that the gradient and every state buffer have the parameter's shape and dtype,
+and that what is written is writeable and contiguous, before a kernel indexes them.
 """
 
 import math
 
 import numpy as np
 
+from minigrad.backends import checks
 from minigrad.backends.cpu.jit import pick, prange, serial_and_parallel
 
 KERNELS = ("sgd_step", "adam_step")
@@ -15,7 +18,7 @@ KERNELS = ("sgd_step", "adam_step")
 
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     for i in prange(p.size):
-        d = g[i] + weight_decay * p[i]
+        d = g[i] + weight_decay * p[i] if weight_decay != 0.0 else g[i]  # (0 * inf would be NaN)
         if momentum != 0.0:
             if first:
                 b = d
@@ -38,7 +41,7 @@ def _adam(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, decoupled, amsg
         m[i] = mi
         v[i] = vi
         if amsgrad:
-            if vi > vmax[i]:
+            if not vi <= vmax[i]:  # a NaN v wins, as in torch.maximum
                 vmax[i] = vi
             vi = vmax[i]
         denom = math.sqrt(vi) / bc2_sqrt + eps
@@ -49,34 +52,41 @@ _sgd_kernels = serial_and_parallel(_sgd)
 _adam_kernels = serial_and_parallel(_adam)
 
 
-def _flat(a):
-    if not a.flags.c_contiguous:
-        raise ValueError("optimizer kernels need contiguous parameters and state")
-    return a.reshape(-1)
-
-
 def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
-    """p <- p - lr * d, with d the gradient after weight decay, momentum and Nesterov (PyTorch's SGD)."""
-    p = _flat(param)
-    g = np.ascontiguousarray(grad).reshape(-1)
-    b = _flat(buf) if buf is not None else p[:0]
+    """p <- p - lr * d, with d the gradient after weight decay, momentum and Nesterov (PyTorch's SGD).
+
+    param, grad and buf (the momentum buffer; None without momentum) share one shape and dtype;
+    param and buf are updated in place."""
+    checks.optimizer_arrays("sgd_step", param, grad, buf=buf)
+    if buf is None and momentum != 0.0:
+        raise ValueError("sgd_step(): momentum needs a buffer (buf), got None")
+    p, g = param.reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+    b = buf.reshape(-1) if buf is not None else p[:0]
     pick(_sgd_kernels, p.size)(
         p, g, b, float(lr), float(momentum), float(dampening), float(weight_decay), bool(nesterov), bool(first)
     )
 
 
 def adam_step(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad):
-    """One Adam/AdamW update of ``param`` and its moment estimates ``m`` and ``v``, in place."""
-    p = _flat(param)
-    g = np.ascontiguousarray(grad).reshape(-1)
-    vm = _flat(vmax) if vmax is not None else p[:0]
+    """One Adam/AdamW update of ``param`` and its moment estimates ``m`` and ``v``, in place.
+
+    step counts from 1 (the bias corrections divide by 1 - beta^step); vmax (amsgrad's running max
+    of v) is None unless amsgrad."""
+    checks.optimizer_arrays("adam_step", param, grad, m=m, v=v, vmax=vmax)
+    if amsgrad and vmax is None:
+        raise ValueError("adam_step(): amsgrad needs vmax, got None")
+    p, g = param.reshape(-1), np.ascontiguousarray(grad).reshape(-1)
+    m_, v_ = m.reshape(-1), v.reshape(-1)
+    vm = vmax.reshape(-1) if vmax is not None else p[:0]
+    if int(step) != step or step < 1:
+        raise ValueError(f"adam_step(): step counts updates from 1, got {step}")
     bc1 = 1.0 - beta1**step
     bc2_sqrt = math.sqrt(1.0 - beta2**step)
     pick(_adam_kernels, p.size)(
         p,
         g,
-        _flat(m),
-        _flat(v),
+        m_,
+        v_,
         vm,
         float(lr),
         float(beta1),

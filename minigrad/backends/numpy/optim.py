@@ -8,12 +8,15 @@ import math
 
 import numpy as np
 
+from minigrad.backends import checks
+
 __all__ = ["sgd_step", "adam_step"]
 
 
 def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     """d = grad + weight_decay p;  buf = d (first step) or momentum buf + (1 - dampening) d;
     d = d + momentum buf (Nesterov) or buf;  p = p - lr d."""
+    checks.optimizer_arrays("sgd_step", param, grad, buf=buf)
     d = grad + weight_decay * param if weight_decay != 0 else grad
     if momentum != 0:
         buf[...] = d if first else momentum * buf + (1 - dampening) * d
@@ -27,6 +30,7 @@ def adam_step(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay
 
     Weight decay: Adam adds weight_decay p to g; AdamW (decoupled) first shrinks p by (1 - lr weight_decay).
     """
+    checks.optimizer_arrays("adam_step", param, grad, m=m, v=v, vmax=vmax)
     if decoupled:
         param *= 1 - lr * weight_decay
     elif weight_decay != 0:

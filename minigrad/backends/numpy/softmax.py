@@ -50,7 +50,9 @@ def cross_entropy_forward(x2, target, ignore_index, label_smoothing):
     C = logp.shape[1]
     keep = target != ignore_index
     picked = np.take_along_axis(logp, np.where(keep, target, 0)[:, None], axis=1)[:, 0]
-    loss = -((1 - label_smoothing) * picked + label_smoothing / C * logp.sum(axis=1))
+    # the smoothing term only when eps > 0: 0 * sum_j logp_j is NaN when a logit is -inf (a masked class)
+    smooth = label_smoothing / C * logp.sum(axis=1) if label_smoothing else 0.0
+    loss = -((1 - label_smoothing) * picked + smooth)
     return np.where(keep, loss, 0).astype(x2.dtype), logp.astype(x2.dtype)
 
 

@@ -6,17 +6,20 @@ it saturates, what the lecture says -- is in the docstrings of ``minigrad/ops/ac
 """
 
 import math
+import warnings
 
 from minigrad import dtypes
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops import activation as A
 from minigrad.ops.linalg import linear
+from minigrad.ops.loss import log_softmax, softmax
 from minigrad.tensor import Tensor, empty, full
 
 __all__ = [
     "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "ReLU6", "SiLU", "Swish",
-    "Mish", "GELU", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "Maxout",
+    "Mish", "GELU", "Softplus", "Softsign", "Hardtanh", "Hardsigmoid", "Hardswish", "Maxout", "Softmax",
+    "LogSoftmax",
 ]  # fmt: skip
 
 
@@ -90,6 +93,7 @@ class PReLU(Module):
         self.weight.no_weight_decay = True
 
     def reset_parameters(self):
+        """Re-initialise the parameters as the constructor did."""
         init.constant_(self.weight, self.init)
 
     def forward(self, input):
@@ -329,6 +333,7 @@ class Maxout(Module):
             self.to(device)
 
     def reset_parameters(self):
+        """Re-initialise the parameters as the constructor did."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
@@ -342,3 +347,39 @@ class Maxout(Module):
             f"in_features={self.in_features}, out_features={self.out_features}, pieces={self.pieces}, "
             f"bias={self.bias is not None}"
         )
+
+
+def _softmax_dim(module, ndim):
+    """PyTorch's legacy choice when a Softmax module was built without ``dim``: 0 for 0-, 1- and 3-d
+    inputs, else 1 (with the same deprecation warning)."""
+    if module.dim is not None:
+        return module.dim
+    warnings.warn(
+        f"Implicit dimension choice for {type(module).__name__.lower()} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class _SoftmaxBase(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxBase):
+    """softmax along ``dim``: exp(x_j) / sum_k exp(x_k), each slice sums to 1; see ``F.softmax``."""
+
+    def forward(self, input):
+        return softmax(input, _softmax_dim(self, input.ndim))
+
+
+class LogSoftmax(_SoftmaxBase):
+    """log softmax along ``dim``: x_j - log sum_k exp(x_k) (pair it with NLLLoss); see ``F.log_softmax``."""
+
+    def forward(self, input):
+        return log_softmax(input, _softmax_dim(self, input.ndim))

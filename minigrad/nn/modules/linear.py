@@ -11,6 +11,12 @@ __all__ = ["Identity", "Linear", "Flatten"]
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. to remove a layer: ``model.fc = nn.Identity()``);
+    any constructor arguments are ignored, as in PyTorch."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
     def forward(self, input):
         return input
 
@@ -35,6 +41,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Re-initialise weight and bias with PyTorch's defaults (see the class docstring)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)

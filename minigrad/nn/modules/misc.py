@@ -1,55 +1,42 @@
-"""Dropout and the loss modules (thin wrappers of ``nn.functional``)."""
+"""Dropout modules, and the loss modules of ``loss.py`` re-exported (thin wrappers of ``nn.functional``)."""
 
 from minigrad.nn.module import Module
+from minigrad.nn.modules.loss import CrossEntropyLoss, MSELoss, NLLLoss  # noqa: F401  (their old home)
+from minigrad.ops.channel_dropout import dropout1d, dropout2d
 from minigrad.ops.dropout import dropout
-from minigrad.ops.loss import cross_entropy, mse_loss, nll_loss
 
-__all__ = ["Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "CrossEntropyLoss", "NLLLoss", "MSELoss"]
 
 
-class Dropout(Module):
-    """Zero each element with probability p in training (scaling the rest by 1/(1-p)); identity in eval."""
-
-    def __init__(self, p=0.5):
+class _DropoutNd(Module):
+    def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
+        self.p, self.inplace = p, inplace
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout(_DropoutNd):
+    """Zero each element with probability p in training (scaling the rest by 1/(1-p)); identity in eval.
+    See ``F.dropout``. ``inplace=True`` is accepted and computes out of place."""
 
     def forward(self, input):
         return dropout(input, self.p, self.training)
 
-    def extra_repr(self):
-        return f"p={self.p}"
+
+class Dropout2d(_DropoutNd):
+    """Zero whole channels of (N, C, H, W) inputs with probability p in training (scaling the rest by
+    1/(1-p)); identity in eval. See ``F.dropout2d``."""
+
+    def forward(self, input):
+        return dropout2d(input, self.p, self.training)
 
 
-class CrossEntropyLoss(Module):
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__()
-        self.weight, self.ignore_index, self.reduction, self.label_smoothing = (
-            weight,
-            ignore_index,
-            reduction,
-            label_smoothing,
-        )
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) inputs with probability p in training; see ``F.dropout1d``."""
 
-    def forward(self, input, target):
-        return cross_entropy(input, target, self.weight, self.ignore_index, self.reduction, self.label_smoothing)
-
-
-class NLLLoss(Module):
-    def __init__(self, ignore_index=-100, reduction="mean"):
-        super().__init__()
-        self.ignore_index, self.reduction = ignore_index, reduction
-
-    def forward(self, input, target):
-        return nll_loss(input, target, self.ignore_index, self.reduction)
-
-
-class MSELoss(Module):
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        self.reduction = reduction
-
-    def forward(self, input, target):
-        return mse_loss(input, target, self.reduction)
+    def forward(self, input):
+        return dropout1d(input, self.p, self.training)

@@ -97,6 +97,7 @@ class _NormBase(Module):
                 self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
+        """Weight 1 and bias 0 (and fresh running statistics where there are any)."""
         self.reset_running_stats()
         _ones_zeros(self.weight, self.bias)
 
@@ -247,6 +248,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Weight 1 and bias 0 (and fresh running statistics where there are any)."""
         _ones_zeros(self.weight, self.bias)
 
     def forward(self, input):
@@ -284,6 +286,7 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Weight 1 and bias 0 (and fresh running statistics where there are any)."""
         _ones_zeros(self.weight, self.bias)
 
     def forward(self, input):
@@ -318,6 +321,7 @@ class RMSNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Weight 1 and bias 0 (and fresh running statistics where there are any)."""
         _ones_zeros(self.weight, None)
 
     def forward(self, input):

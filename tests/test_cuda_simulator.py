@@ -3,7 +3,8 @@
 NUMBA_ENABLE_CUDASIM must be set before numba is first imported, so this cannot share the main
 process. That process runs ``pytest -m cuda`` over
 
-- tests/cuda/: every CUDA kernel against the reference backend, float32 and float64; the device API
+- tests/cuda/: every CUDA kernel against the reference backend, float32 and float64, and on a
+  sample of the shared cases of tests/kernel_cases.py; the device API
   (``mg.cuda``, ``.to("cuda")``, factories, ``model.to``, save/load); an MLP and a CNN training
   step on "cuda" against the same step on the CPU;
 - the "cuda" cases of the op tests (``@pytest.mark.parametrize("device", DEVICES)``, see

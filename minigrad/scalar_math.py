@@ -74,11 +74,14 @@ F = np.float64
 _specialised = {}
 
 
-def _specialise(fn, F):
-    """A copy of ``fn`` whose global ``F`` is the float type ``F`` (np.float32 or np.float64)."""
-    key = (fn, F)
+def _specialise(fn, F, target="python"):
+    """A copy of ``fn`` whose global ``F`` is the float type ``F`` (np.float32 or np.float64); for the
+    "generic" target (cuda.jit), the @scalar functions it calls are their GPU twins (see ``scalar``)."""
+    key = (fn, F, target)
     if key not in _specialised:
         g = dict(fn.__globals__)  # taken when first compiled: every function of the module exists by then
+        if target == "generic":
+            g = for_gpu(g)
         g["F"] = F
         f = _pytypes.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
         f.__qualname__ = f"{fn.__qualname__}[{F.__name__}]"
@@ -119,16 +122,64 @@ def scalar(fn=None, *, inline=False):
     def implementation_for(target):
         def typer(*args):  # numba asks, for the argument types of a call in compiled code
             precision = _precision(args[0])
-            return call._implementations.get((target, precision)) or _specialise(fn, precision)
+            return call._implementations.get((target, precision)) or _specialise(fn, precision, target)
 
         return typer
 
     overload(call, target="cpu", jit_options=_CPU, strict=False, inline="always" if inline else "never")(
         implementation_for("cpu")
     )
-    overload(call, target="generic", strict=False, inline="never")(implementation_for("generic"))
+    # The GPU's registration. For a function the CPU inlines, it goes on a twin: numba-cuda's inliner
+    # looks at every template of a function, whatever its target, and once the CPU had inlined the
+    # function for some argument types it pasted the CPU's version into CUDA kernels, which then
+    # failed to type ("add(omitted, omitted)"). CUDA code calls the twin (for_gpu); it has no CPU side.
+    call.gpu = call
+    if inline:
+
+        def gpu(*args):
+            return call(*args)
+
+        gpu.__name__, gpu.__qualname__, gpu.__doc__ = fn.__name__, fn.__qualname__ + "[gpu]", fn.__doc__
+        call.gpu = gpu
+    overload(call.gpu, target="generic", strict=False, inline="never")(implementation_for("generic"))
     call.__name__, call.__qualname__, call.__doc__, call.__wrapped__ = fn.__name__, fn.__qualname__, fn.__doc__, fn
     return call
+
+
+def _is_scalar(value):
+    return callable(value) and getattr(value, "gpu", None) is not None and hasattr(value, "_implementations")
+
+
+def for_gpu(namespace):
+    """``namespace`` (a kernel's globals) with every @scalar function replaced by the one CUDA code must
+    call (its GPU twin, see ``scalar``), and this module by a copy holding those."""
+    out = {}
+    for name, value in namespace.items():
+        if _is_scalar(value):
+            value = value.gpu
+        elif value is _this_module():
+            value = _gpu_module()
+        out[name] = value
+    return out
+
+
+def _this_module():
+    import sys
+
+    return sys.modules[__name__]
+
+
+_gpu_view = []
+
+
+def _gpu_module():
+    """A module object like this one whose @scalar functions are the GPU twins (for ``sm.f(x)`` in a kernel)."""
+    if not _gpu_view:
+        view = _pytypes.ModuleType(__name__ + "[gpu]")
+        for name, value in vars(_this_module()).items():
+            setattr(view, name, value.gpu if _is_scalar(value) else value)
+        _gpu_view.append(view)
+    return _gpu_view[0]
 
 
 def implement(func, target, precision):

@@ -174,6 +174,11 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on a tensor that requires grad. Use tensor.detach().numpy() instead."
             )
+        if self.device != "cpu":  # PyTorch's words: a GPU array is never copied to the host silently
+            raise TypeError(
+                f"can't convert {self.device}:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor "
+                "to host memory first."
+            )
         return self._host_array()
 
     def _host_array(self):
@@ -188,7 +193,7 @@ class Tensor:
         return self._host_array().tolist()
 
     def __array__(self, dtype=None, copy=None):
-        a = self._host_array()
+        a = self.numpy() if self.device != "cpu" else self._host_array()  # np.asarray(cuda tensor): numpy()'s error
         return a if dtype is None else a.astype(dtype)
 
     def __float__(self):
@@ -393,7 +398,10 @@ class Tensor:
                 "__setitem__: assigning into a tensor that is part of a graph is not differentiable in minigrad; "
                 "build the result with mg.where(...) or mg.cat(...) instead"
             )
-        value = _array_on(value, self.device) if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):
+            value = _array_on(value, self.device)
+        elif hasattr(value, "shape") or isinstance(value, (list, tuple)):
+            value = self._backend().asarray(value)  # host values go to the tensor's device (CuPy takes no NumPy)
         self.array[_index_arrays(index)] = value
         self._version.value += 1
 
@@ -449,7 +457,7 @@ class Tensor:
         if a.size == 0:
             extras.append(f"size={self.shape}")
         if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
+            extras.append(f"device='{self.device}:0'")  # PyTorch's: the GPU's index too
         if a.dtype not in (dtypes.float32, dtypes.int64, dtypes.bool_) or (a.size == 0 and a.dtype != dtypes.float32):
             extras.append(f"dtype={dtypes.name(a.dtype)}")
         if self.grad_fn is not None:

@@ -21,6 +21,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "numba: tests the Numba kernels' machinery; skipped under --backend numpy")
+    config.addinivalue_line(
+        "markers", "cuda: runs on device 'cuda' (tests/helpers.py DEVICES; the simulator process selects these)"
+    )
     name = config.getoption("--backend")
     if name:
         os.environ["MINIGRAD_BACKEND"] = name

@@ -19,7 +19,7 @@ import minigrad.nn.functional as F
 from minigrad import scalar_math as sm
 from minigrad.backends.cpu import activation_kernels as K
 from minigrad.backends.cpu import float32_math
-from tests.helpers import check_against_torch, noncontiguous, tolerances
+from tests.helpers import DEVICES, check_against_torch, noncontiguous, simulated, tolerances
 
 DTYPES = [np.float32, np.float64]
 
@@ -53,8 +53,8 @@ ACTIVATIONS = {
     "hardsigmoid": (F.hardsigmoid, TF.hardsigmoid, (-3.0, 3.0)),
     "hardswish": (F.hardswish, TF.hardswish, (-3.0, 3.0)),
     "prelu_shared": (
-        lambda x: F.prelu(x, mg.tensor([0.3], dtype=x.dtype)),
-        lambda x: TF.prelu(x, torch.tensor([0.3], dtype=x.dtype)),
+        lambda x: F.prelu(x, mg.tensor([0.3], dtype=x.dtype, device=x.device)),
+        lambda x: TF.prelu(x, torch.tensor([0.3], dtype=x.dtype, device=x.device)),
         (0.0,),
     ),
 }
@@ -79,14 +79,14 @@ def _data(shape, dtype, seed=0, scale=3.0, kinks=()):
     return _away_from_kinks(x, kinks).astype(dtype)
 
 
-def _check(name, x, grad=True):
+def _check(name, x, grad=True, device="cpu"):
     mg_fn, th_fn, _ = ACTIVATIONS[name]
     f64 = np.asarray(x).dtype == np.float64
     if name in _TORCH_F32_CONSTANT and f64 and grad:
-        check_against_torch(mg_fn, th_fn, x, grad=False)
-        check_against_torch(mg_fn, th_fn, x, rtol=1e-7)  # torch's float32 constant (see above)
+        check_against_torch(mg_fn, th_fn, x, grad=False, device=device)
+        check_against_torch(mg_fn, th_fn, x, rtol=1e-7, device=device)  # torch's float32 constant (see above)
         return
-    check_against_torch(mg_fn, th_fn, x, grad=grad)
+    check_against_torch(mg_fn, th_fn, x, grad=grad, device=device)
 
 
 # ================================================================================================
@@ -105,12 +105,28 @@ def test_matches_torch_on_random_shapes(name, dtype):
             _check(name, noncontiguous(x))
 
 
+EXTREMES = [-1e4, -1000, -100, -88.8, -87.5, -30, -20, -10, -1, -1e-8, 0.5, 1e-8, 1, 10, 20, 30, 87.5, 88.8, 100,
+            1000, 1e4]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("device", DEVICES)
+def test_every_device_matches_torch(device, name):
+    """Values and gradients on ``device``: a small random input, its strided view and the extreme
+    inputs, float32 and float64 (float32 only on the simulator; the larger cases are the CPU's below)."""
+    kinks = ACTIVATIONS[name][2]
+    for dtype in [np.float32] if simulated(device) else DTYPES:
+        x = _data((3, 4), dtype, seed=5, kinks=kinks)
+        _check(name, x, device=device)
+        _check(name, noncontiguous(x), device=device)
+        _check(name, np.array(EXTREMES, dtype=dtype), device=device)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", NAMES)
 def test_extreme_inputs_are_finite_and_match_torch(name, dtype):
     """+-1e4 (and the float32 exp overflow points): finite values and gradients, no warnings."""
-    x = np.array([-1e4, -1000, -100, -88.8, -87.5, -30, -20, -10, -1, -1e-8, 0.5, 1e-8, 1, 10, 20, 30,
-                  87.5, 88.8, 100, 1000, 1e4], dtype=dtype)  # fmt: skip
+    x = np.array(EXTREMES, dtype=dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         t = mg.tensor(x, requires_grad=True)

@@ -66,3 +66,33 @@ def test_kernel_compiles_to_ptx_for_sm_90(nvvm, mod, kernel, argtypes, dtype):
         assert not f64, f"float32 kernel {kernel.name} computes in float64: {f64[:10]}"
     if dtype == np.float64:
         assert f64, f"float64 kernel {kernel.name} has no float64 instruction"
+
+
+_CPU_THEN_CUDA = """
+import numba, numpy as np
+import minigrad.scalar_math as sm
+import minigrad.backends.cpu as cpu
+from minigrad.backends.cuda import activation_kernels as A, compiler
+from numba import float32
+x = np.linspace(-3, 3, 40, dtype=np.float32)
+cpu.gelu_forward(x); cpu.gelu_backward(x, x); cpu.softplus_forward(x, 1.0, 20.0)  # compiled fresh, inlining
+numba.njit(lambda v: sm.erfc(v) + sm.log1p(v))(np.float32(0.5))  # a user's own njit code calling them
+v = float32[::1]
+for k, sig in [(A._gelu[0], (v, v)), (A._gelu[1], (v, v, v)), (A._softplus[0], (v, float32, float32, v))]:
+    assert ".entry" in compiler.compile_ptx(k, sig, dtype=np.float32)
+print("ok")
+"""
+
+
+def test_cuda_kernels_compile_after_the_cpu_inlined_the_same_functions(nvvm, tmp_path):
+    # numba-cuda's inliner once pasted the CPU's inlined versions of gelu, erfc, log1p ... into CUDA
+    # kernels (scalar_math's GPU twins prevent it); a fresh cache makes the CPU compile here
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", _CPU_THEN_CUDA], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=600)  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-3000:]

@@ -17,7 +17,19 @@ import minigrad.nn.functional as F
 from minigrad.backends.cpu import norm_kernels
 from minigrad.nn.utils import fuse_batchnorm
 from minigrad.ops.normalization import group_index, norm_layout, reduced_axes, shares_statistics
-from tests.helpers import check_against_torch, gradcheck, noncontiguous, randn, tolerances
+from tests.helpers import (
+    DEVICES,
+    check_against_torch,
+    gradcheck,
+    host,
+    noncontiguous,
+    randn,
+    simulated,
+    skip_float64_on_the_simulator,
+    skip_large_on_the_simulator,
+    tolerances,
+    torch_device,
+)
 
 TF = torch.nn.functional
 DTYPES = [np.float32, np.float64]
@@ -42,33 +54,40 @@ BN_SHAPES = [(2, 3), (7, 5), (4, 6, 9), (2, 5, 3, 3), (3, 12, 5, 7), (2, 1, 1, 2
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", BN_SHAPES)
-def test_batch_norm_training(shape, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_batch_norm_training(device, shape, dtype):
+    skip_float64_on_the_simulator(device, dtype)
+    skip_large_on_the_simulator(device, shape)
     C = shape[1]
     x = _data(shape, dtype)
     w, b = _affine((C,), dtype)
     check_against_torch(
         lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
         lambda x, w, b: TF.batch_norm(x, None, None, w, b, training=True),
-        x, w, b,
+        x, w, b, device=device,
     )  # fmt: skip
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(4, 6), (3, 5, 4, 2)])
-def test_batch_norm_training_without_affine_updates_running_stats(shape, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_batch_norm_training_without_affine_updates_running_stats(device, shape, dtype):
+    skip_float64_on_the_simulator(device, dtype)
     C = shape[1]
     x = _data(shape, dtype)
     rm, rv = randn(C, dtype=dtype, seed=3), np.abs(randn(C, dtype=dtype, seed=4)) + 0.5
-    mg_rm, mg_rv = mg.tensor(rm), mg.tensor(rv)
-    th_rm, th_rv = torch.tensor(rm), torch.tensor(rv)
+    mg_rm, mg_rv = mg.tensor(rm, device=device), mg.tensor(rv, device=device)
+    th_rm, th_rv = torch.tensor(rm, device=torch_device(device)), torch.tensor(rv, device=torch_device(device))
     check_against_torch(
         lambda x: F.batch_norm(x, mg_rm, mg_rv, training=True, momentum=0.3),
         lambda x: TF.batch_norm(x, th_rm, th_rv, training=True, momentum=0.3),
         x,
+        device=device,
     )
     tol = tolerances(dtype)
-    np.testing.assert_allclose(mg_rm.numpy(), th_rm.numpy(), **tol)
-    np.testing.assert_allclose(mg_rv.numpy(), th_rv.numpy(), **tol)
+    assert mg_rm.device == mg_rv.device == device
+    np.testing.assert_allclose(host(mg_rm), host(th_rm), **tol)
+    np.testing.assert_allclose(host(mg_rv), host(th_rv), **tol)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -102,12 +121,15 @@ LN_CASES = [((2, 7), (7,)), ((3, 4, 5), (4, 5)), ((2, 3, 4, 5), (3, 4, 5)), ((5,
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,ns", LN_CASES)
-def test_layer_norm(shape, ns, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_layer_norm(device, shape, ns, dtype):
+    skip_float64_on_the_simulator(device, dtype)
     x = _data(shape, dtype)
     rng = np.random.default_rng(5)
     w = (rng.standard_normal(ns) + 1).astype(dtype)
     b = rng.standard_normal(ns).astype(dtype)
-    check_against_torch(lambda x, w, b: F.layer_norm(x, ns, w, b), lambda x, w, b: TF.layer_norm(x, ns, w, b), x, w, b)
+    fn, th_fn = (lambda x, w, b: F.layer_norm(x, ns, w, b)), (lambda x, w, b: TF.layer_norm(x, ns, w, b))
+    check_against_torch(fn, th_fn, x, w, b, device=device)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -126,15 +148,18 @@ IN_SHAPES = [(2, 3, 7), (1, 4, 5), (2, 5, 4, 3), (3, 6, 1, 9)]
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", IN_SHAPES)
-def test_instance_norm(shape, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_instance_norm(device, shape, dtype):
+    skip_float64_on_the_simulator(device, dtype)
+    skip_large_on_the_simulator(device, shape)
     x = _data(shape, dtype)
     w, b = _affine((shape[1],), dtype)
     check_against_torch(
         lambda x, w, b: F.instance_norm(x, weight=w, bias=b),
         lambda x, w, b: TF.instance_norm(x, weight=w, bias=b),
-        x, w, b,
+        x, w, b, device=device,
     )  # fmt: skip
-    check_against_torch(F.instance_norm, TF.instance_norm, x)
+    check_against_torch(F.instance_norm, TF.instance_norm, x, device=device)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -164,24 +189,32 @@ GN_CASES = [((2, 6, 5), 1), ((2, 6, 5), 2), ((3, 6, 4, 4), 3), ((3, 6, 4, 4), 6)
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,groups", GN_CASES)
-def test_group_norm(shape, groups, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_group_norm(device, shape, groups, dtype):
+    skip_float64_on_the_simulator(device, dtype)
+    skip_large_on_the_simulator(device, shape)
     x = _data(shape, dtype)
     w, b = _affine((shape[1],), dtype)
     check_against_torch(
         lambda x, w, b: F.group_norm(x, groups, w, b),
         lambda x, w, b: TF.group_norm(x, groups, w, b),
-        x, w, b,
+        x, w, b, device=device,
     )  # fmt: skip
-    check_against_torch(lambda x: F.group_norm(x, groups), lambda x: TF.group_norm(x, groups), noncontiguous(x))
+    fn, th_fn = (lambda x: F.group_norm(x, groups)), (lambda x: TF.group_norm(x, groups))
+    check_against_torch(fn, th_fn, noncontiguous(x), device=device)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape,ns,eps", [((4, 10), (10,), None), ((2, 3, 8), (3, 8), 1e-3), ((5, 7), (7,), 1e-6)])
-def test_rms_norm(shape, ns, eps, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_rms_norm(device, shape, ns, eps, dtype):
+    skip_float64_on_the_simulator(device, dtype)
     x = _data(shape, dtype)
     w = _data(ns, dtype, seed=9)
-    check_against_torch(lambda x, w: F.rms_norm(x, ns, w, eps), lambda x, w: TF.rms_norm(x, ns, w, eps), x, w)
-    check_against_torch(lambda x: F.rms_norm(x, ns, eps=eps), lambda x: TF.rms_norm(x, ns, eps=eps), x)
+    fn, th_fn = (lambda x, w: F.rms_norm(x, ns, w, eps)), (lambda x, w: TF.rms_norm(x, ns, w, eps))
+    check_against_torch(fn, th_fn, x, w, device=device)
+    fn, th_fn = (lambda x: F.rms_norm(x, ns, eps=eps)), (lambda x: TF.rms_norm(x, ns, eps=eps))
+    check_against_torch(fn, th_fn, x, device=device)
 
 
 @settings(deadline=None, max_examples=25, derandomize=True)
@@ -239,26 +272,30 @@ def _copy_from_torch(mine, theirs):
     mine.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
 
 
-def _run_steps(mine, theirs, shape, dtype, steps=3, train=True, seed=0):
-    """Forward + backward through both modules ``steps`` times; compare outputs and gradients."""
+def _run_steps(mine, theirs, shape, dtype, steps=3, train=True, seed=0, device="cpu"):
+    """Forward + backward through both modules ``steps`` times on ``device`` (the modules are there
+    already); compare outputs, gradients and then the state dicts (running statistics)."""
     mine.train(train)
     theirs.train(train)
     tol = tolerances(dtype)
     for i in range(steps):
         x = _data(shape, dtype, seed=seed + i, loc=0.3 * i, scale=1.0 + i)
         g = randn(*shape, dtype=dtype, seed=100 + i)
-        mx, tx = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        mx = mg.tensor(x, device=device, requires_grad=True)
+        tx = torch.tensor(x, device=torch_device(device), requires_grad=True)
         my, ty = mine(mx), theirs(tx)
-        np.testing.assert_allclose(my.detach().numpy(), ty.detach().numpy(), **tol, err_msg=f"step {i} output")
-        my.backward(mg.tensor(g))
-        ty.backward(torch.tensor(g))
-        np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), **tol, err_msg=f"step {i} input grad")
+        assert my.device == device
+        np.testing.assert_allclose(host(my), host(ty), **tol, err_msg=f"step {i} output")
+        my.backward(mg.tensor(g, device=device))
+        ty.backward(torch.tensor(g, device=tx.device))
+        np.testing.assert_allclose(host(mx.grad), host(tx.grad), **tol, err_msg=f"step {i} input grad")
         for (name, p), q in zip(mine.named_parameters(), theirs.parameters()):
-            np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), **tol, err_msg=f"step {i} {name} grad")
+            np.testing.assert_allclose(host(p.grad), host(q.grad), **tol, err_msg=f"step {i} {name} grad")
             p.grad = None
             q.grad = None
     for name, t in theirs.state_dict().items():
-        np.testing.assert_allclose(mine.state_dict()[name].numpy(), t.numpy(), **tol, err_msg=name)
+        assert mine.state_dict()[name].device == device, name
+        np.testing.assert_allclose(host(mine.state_dict()[name]), host(t), **tol, err_msg=name)
 
 
 def _torch_dtype(dtype):
@@ -276,17 +313,25 @@ def _torch_dtype(dtype):
     ],
 )
 @pytest.mark.parametrize("momentum", [0.1, None])
-def test_batchnorm_module_training_then_eval(cls, shape, momentum, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_batchnorm_module_training_then_eval(device, cls, shape, momentum, dtype):
+    """Running statistics over training steps, then eval outputs; on "cuda" the module was moved there
+    with .to(device) (parameters, running statistics and the int64 batch counter)."""
+    skip_float64_on_the_simulator(device, dtype)
+    if simulated(device) and (momentum is None or cls != "BatchNorm2d"):
+        pytest.skip("on the simulator BatchNorm2d with momentum 0.1 runs (the others differ in host arithmetic only)")
     mine = getattr(nn, cls)(5, momentum=momentum, dtype=dtype)
     theirs = getattr(torch.nn, cls)(5, momentum=momentum, dtype=_torch_dtype(dtype))
     with torch.no_grad():
         theirs.weight.normal_(1.0, 0.5)
         theirs.bias.normal_(0.0, 0.5)
     _copy_from_torch(mine, theirs)
-    _run_steps(mine, theirs, shape, dtype, steps=3, train=True)
+    mine.to(device)
+    theirs.to(torch_device(device))
+    _run_steps(mine, theirs, shape, dtype, steps=3, train=True, device=device)
     assert mine.num_batches_tracked.item() == 3 and mine.num_batches_tracked.dtype == mg.int64
-    assert mine.num_batches_tracked.shape == ()
-    _run_steps(mine, theirs, shape, dtype, steps=2, train=False, seed=50)
+    assert mine.num_batches_tracked.shape == () and mine.num_batches_tracked.device == device
+    _run_steps(mine, theirs, shape, dtype, steps=2, train=False, seed=50, device=device)
     assert mine.num_batches_tracked.item() == 3  # eval mode does not count batches
 
 

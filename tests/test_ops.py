@@ -9,7 +9,16 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import minigrad as mg
 import minigrad.nn.functional as F
-from tests.helpers import check_against_torch, gradcheck, noncontiguous, randn
+from tests.helpers import (
+    DEVICES,
+    check_against_torch,
+    gradcheck,
+    host,
+    noncontiguous,
+    randn,
+    simulated,
+    skip_float64_on_the_simulator,
+)
 
 DTYPES = [np.float32, np.float64]
 
@@ -35,12 +44,13 @@ BINARY = {
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shapes", BROADCAST_PAIRS)
 @pytest.mark.parametrize("name", BINARY)
-def test_binary_broadcast(name, shapes, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_binary_broadcast(device, name, shapes, dtype):
     mg_fn, th_fn = BINARY[name]
     a, b = randn(*shapes[0], dtype=dtype, seed=1), randn(*shapes[1], dtype=dtype, seed=2)
     if name == "div":
         b = np.where(np.abs(b) < 0.3, 1.0, b).astype(dtype)
-    check_against_torch(mg_fn, th_fn, a, b)
+    check_against_torch(mg_fn, th_fn, a, b, device=device)
 
 
 @pytest.mark.parametrize("name", ["maximum", "minimum"])
@@ -52,10 +62,11 @@ def test_maximum_minimum_ties_split_the_gradient(name):
 
 
 @pytest.mark.parametrize("name", BINARY)
-def test_binary_noncontiguous(name):
+@pytest.mark.parametrize("device", DEVICES)
+def test_binary_noncontiguous(device, name):
     mg_fn, th_fn = BINARY[name]
     a, b = noncontiguous(randn(4, 5, seed=3)), noncontiguous(randn(4, 5, seed=4) + 3)
-    check_against_torch(mg_fn, th_fn, a, b)
+    check_against_torch(mg_fn, th_fn, a, b, device=device)
 
 
 @pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
@@ -116,21 +127,23 @@ UNARY = {
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(), (5,), (3, 4), (2, 0, 3)])
 @pytest.mark.parametrize("name", UNARY)
-def test_unary(name, shape, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_unary(device, name, shape, dtype):
     mg_fn, th_fn, domain = UNARY[name]
     x = domain(randn(*shape, dtype=dtype, seed=10)).astype(dtype)
-    check_against_torch(mg_fn, th_fn, x)
+    check_against_torch(mg_fn, th_fn, x, device=device)
 
 
 @pytest.mark.parametrize("name", UNARY)
-def test_unary_noncontiguous_and_gradcheck(name):
+@pytest.mark.parametrize("device", DEVICES)
+def test_unary_noncontiguous_and_gradcheck(device, name):
     mg_fn, th_fn, domain = UNARY[name]
     x = domain(randn(4, 3, seed=11))
     x[np.abs(np.abs(x) - 0.5) < 0.05] += 0.2  # away from clamp's kinks for finite differences
     x[np.abs(np.abs(x) - 0.7) < 0.05] += 0.2
     x[np.abs(x - 0.1) < 0.05] += 0.2
-    check_against_torch(mg_fn, th_fn, noncontiguous(x))
-    gradcheck(mg_fn, x)
+    check_against_torch(mg_fn, th_fn, noncontiguous(x), device=device)
+    gradcheck(mg_fn, x, device=device)
 
 
 def test_abs_and_clamp_at_their_kinks():
@@ -139,14 +152,20 @@ def test_abs_and_clamp_at_their_kinks():
     check_against_torch(lambda t: t.clamp(-0.5, 0.7), lambda t: t.clamp(-0.5, 0.7), x)
 
 
-def test_where():
+@pytest.mark.parametrize("device", DEVICES)
+def test_where(device):
     c = randn(3, 4, seed=12) > 0
     a, b = randn(3, 4, seed=13), randn(4, seed=14)
+    mg_c = mg.tensor(c, device=device)
     out = check_against_torch(
-        lambda x, y: mg.where(mg.tensor(c), x, y), lambda x, y: torch.where(torch.tensor(c), x, y), a, b
+        lambda x, y: mg.where(mg_c, x, y),
+        lambda x, y: torch.where(torch.tensor(c, device=x.device), x, y),
+        a,
+        b,
+        device=device,
     )
     assert out[0].shape == (3, 4)
-    gradcheck(lambda x, y: mg.where(mg.tensor(c), x, y), a, b)
+    gradcheck(lambda x, y: mg.where(mg_c, x, y), a, b, device=device)
 
 
 # ---- reductions ---------------------------------------------------------------------------------
@@ -158,7 +177,8 @@ DIMS = [None, 0, -1, (0, 2), (1,)]
 @pytest.mark.parametrize("keepdim", [False, True])
 @pytest.mark.parametrize("dim", DIMS)
 @pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "amax", "amin"])
-def test_reductions(name, dim, keepdim, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_reductions(device, name, dim, keepdim, dtype):
     x = randn(3, 4, 5, dtype=dtype, seed=15)
 
     def mg_fn(t):
@@ -174,7 +194,7 @@ def test_reductions(name, dim, keepdim, dtype):
         d = tuple(range(t.ndim)) if dim is None else dim
         return getattr(t, name)(dim=d, keepdim=keepdim)
 
-    check_against_torch(mg_fn, th_fn, x, rtol=1e-4 if dtype == np.float32 else None)
+    check_against_torch(mg_fn, th_fn, x, rtol=1e-4 if dtype == np.float32 else None, device=device)
 
 
 @pytest.mark.parametrize("correction", [0, 1, 2])
@@ -188,17 +208,19 @@ def test_var_std_correction(correction):
 
 @pytest.mark.parametrize("which", ["max", "min"])
 @pytest.mark.parametrize("keepdim", [False, True])
-def test_max_min_along_dim_returns_values_and_indices(which, keepdim):
+@pytest.mark.parametrize("device", DEVICES)
+def test_max_min_along_dim_returns_values_and_indices(device, which, keepdim):
     x = randn(4, 5, seed=17)
     x[1, 2] = x[1, 4] = 10.0 if which == "max" else -10.0  # a tie: the gradient goes to the first index
-    out = getattr(mg.tensor(x), which)(dim=1, keepdim=keepdim)
+    out = getattr(mg.tensor(x, device=device), which)(dim=1, keepdim=keepdim)
     ref = getattr(torch.tensor(x), which)(dim=1, keepdim=keepdim)
-    np.testing.assert_array_equal(out.indices.numpy(), ref.indices.numpy())
-    assert out.indices.dtype == mg.int64
+    np.testing.assert_array_equal(host(out.indices), ref.indices.numpy())
+    assert out.indices.dtype == mg.int64 and out.indices.device == device
     check_against_torch(
         lambda t: getattr(t, which)(dim=1, keepdim=keepdim).values,
         lambda t: getattr(t, which)(dim=1, keepdim=keepdim).values,
         x,
+        device=device,
     )
 
 
@@ -210,10 +232,11 @@ def test_full_max_shares_the_gradient_among_ties(which):
     check_against_torch(lambda t: getattr(t, which)(), lambda t: getattr(t, which)(), x)
 
 
-def test_reduction_gradchecks():
+@pytest.mark.parametrize("device", DEVICES)
+def test_reduction_gradchecks(device):
     x = randn(3, 4, seed=18)
     for fn in (lambda t: t.sum(1), lambda t: t.mean((0, 1)), lambda t: t.amax(0), lambda t: t.max(1).values):
-        gradcheck(fn, x)
+        gradcheck(fn, x, device=device)
 
 
 def test_argmax_argmin():
@@ -251,9 +274,11 @@ MATMUL_SHAPES = [
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shapes", MATMUL_SHAPES)
-def test_matmul(shapes, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_matmul(device, shapes, dtype):
     a, b = randn(*shapes[0], dtype=dtype, seed=20), randn(*shapes[1], dtype=dtype, seed=21)
-    check_against_torch(lambda x, y: x @ y, lambda x, y: x @ y, a, b, rtol=1e-4 if dtype == np.float32 else None)
+    tol = 1e-4 if dtype == np.float32 else None
+    check_against_torch(lambda x, y: x @ y, lambda x, y: x @ y, a, b, rtol=tol, device=device)
 
 
 def test_matmul_gradcheck_and_noncontiguous():
@@ -264,10 +289,12 @@ def test_matmul_gradcheck_and_noncontiguous():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("xshape", [(5, 4), (2, 3, 4), (4,)])
-def test_linear(xshape, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_linear(device, xshape, dtype):
     x, w, b = randn(*xshape, dtype=dtype, seed=24), randn(3, 4, dtype=dtype, seed=25), randn(3, dtype=dtype, seed=26)
-    check_against_torch(F.linear, torch.nn.functional.linear, x, w, b, rtol=1e-4 if dtype == np.float32 else None)
-    check_against_torch(lambda x, w: F.linear(x, w), lambda x, w: torch.nn.functional.linear(x, w), x, w)
+    tol = 1e-4 if dtype == np.float32 else None
+    check_against_torch(F.linear, torch.nn.functional.linear, x, w, b, rtol=tol, device=device)
+    check_against_torch(lambda x, w: F.linear(x, w), lambda x, w: torch.nn.functional.linear(x, w), x, w, device=device)
 
 
 def test_linear_gradcheck():
@@ -296,10 +323,11 @@ SHAPE_OPS = {
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", SHAPE_OPS)
-def test_shape_ops(name, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_shape_ops(device, name, dtype):
     mg_fn, th_fn = SHAPE_OPS[name]
-    check_against_torch(mg_fn, th_fn, randn(2, 3, 4, dtype=dtype, seed=30))
-    gradcheck(mg_fn, randn(2, 3, 4, seed=30))
+    check_against_torch(mg_fn, th_fn, randn(2, 3, 4, dtype=dtype, seed=30), device=device)
+    gradcheck(mg_fn, randn(2, 3, 4, seed=30), device=device)
 
 
 def test_view_of_a_transposed_tensor_is_an_error():
@@ -325,7 +353,9 @@ INDICES = {
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", INDICES)
-def test_getitem(name, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_getitem(device, name, dtype):
+    """Index tensors on the CPU index a tensor on any device (PyTorch's rule)."""
     x = randn(3, 4, 5, dtype=dtype, seed=31)
     idx = INDICES[name]
     if name == "bool_mask":
@@ -334,15 +364,16 @@ def test_getitem(name, dtype):
     else:
         mg_idx = tuple(mg.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
         if name == "neg_step":  # PyTorch has no negative steps: compare with a flip
-            check_against_torch(lambda t: t[::-1], lambda t: t.flip(0), x)
+            check_against_torch(lambda t: t[::-1], lambda t: t.flip(0), x, device=device)
             return
         th_idx = tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
-    check_against_torch(lambda t: t[mg_idx], lambda t: t[th_idx], x)
+    check_against_torch(lambda t: t[mg_idx], lambda t: t[th_idx], x, device=device)
 
 
-def test_getitem_gradcheck_with_repeated_indices():
-    idx = mg.tensor([0, 2, 0, 0])
-    gradcheck(lambda t: t[idx] * 2, randn(3, 4, seed=32))
+@pytest.mark.parametrize("device", DEVICES)
+def test_getitem_gradcheck_with_repeated_indices(device):
+    idx = mg.tensor([0, 2, 0, 0], device=device)
+    gradcheck(lambda t: t[idx] * 2, randn(3, 4, seed=32), device=device)
 
 
 def test_getitem_out_of_range_names_the_shape():
@@ -351,11 +382,12 @@ def test_getitem_out_of_range_names_the_shape():
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
-def test_cat_and_stack(dim):
+@pytest.mark.parametrize("device", DEVICES)
+def test_cat_and_stack(device, dim):
     a, b, c = randn(2, 3, seed=33), randn(2, 3, seed=34), randn(2, 3, seed=35)
-    check_against_torch(lambda *t: mg.cat(t, dim), lambda *t: torch.cat(t, dim), a, b, c)
-    check_against_torch(lambda *t: mg.stack(t, dim), lambda *t: torch.stack(t, dim), a, b, c)
-    gradcheck(lambda *t: mg.cat(t, dim), a, b)
+    check_against_torch(lambda *t: mg.cat(t, dim), lambda *t: torch.cat(t, dim), a, b, c, device=device)
+    check_against_torch(lambda *t: mg.stack(t, dim), lambda *t: torch.stack(t, dim), a, b, c, device=device)
+    gradcheck(lambda *t: mg.cat(t, dim), a, b, device=device)
 
 
 def test_cat_shape_error_names_both_shapes():
@@ -369,18 +401,25 @@ def test_cat_shape_error_names_both_shapes():
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("dim", [0, 1, -1])
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax(name, dim, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_softmax(device, name, dim, dtype):
+    skip_float64_on_the_simulator(device, dtype)
     x = randn(4, 5, 3, dtype=dtype, seed=36)
-    check_against_torch(lambda t: getattr(F, name)(t, dim), lambda t: getattr(torch.nn.functional, name)(t, dim), x)
-    gradcheck(lambda t: getattr(F, name)(t, dim), randn(3, 4, seed=36))
+    fn, th_fn = (lambda t: getattr(F, name)(t, dim)), (lambda t: getattr(torch.nn.functional, name)(t, dim))
+    check_against_torch(fn, th_fn, x, device=device)
+    if not simulated(device):
+        gradcheck(fn, randn(3, 4, seed=36), device=device)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("name", ["softmax", "log_softmax"])
-def test_softmax_is_stable_at_huge_logits(name, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_softmax_is_stable_at_huge_logits(device, name, dtype):
+    skip_float64_on_the_simulator(device, dtype)
     x = np.array([[1e4, 0.0, -1e4], [1e4, 1e4, 1e4], [-1e4, -1e4, 0.0]], dtype=dtype)
-    out = check_against_torch(lambda t: getattr(F, name)(t, 1), lambda t: getattr(torch.nn.functional, name)(t, 1), x)
-    assert np.isfinite(out[0].detach().numpy()).all()
+    fn, th_fn = (lambda t: getattr(F, name)(t, 1)), (lambda t: getattr(torch.nn.functional, name)(t, 1))
+    out = check_against_torch(fn, th_fn, x, device=device)
+    assert np.isfinite(host(out[0])).all()
 
 
 CE_CASES = {
@@ -395,14 +434,17 @@ CE_CASES = {
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("case", CE_CASES)
-def test_cross_entropy(case, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_cross_entropy(device, case, dtype):
+    skip_float64_on_the_simulator(device, dtype)
     kw = CE_CASES[case]
     x = randn(6, 5, dtype=dtype, seed=37)
     t = np.array([0, 1, 4, 1, 3, 2])
-    check_against_torch(
-        lambda a, b: F.cross_entropy(a, b, **kw), lambda a, b: torch.nn.functional.cross_entropy(a, b, **kw), x, t
-    )
-    gradcheck(lambda a: F.cross_entropy(a, mg.tensor(t), **kw), randn(6, 5, seed=38))
+    fn, th_fn = (lambda a, b: F.cross_entropy(a, b, **kw)), (lambda a, b: torch.nn.functional.cross_entropy(a, b, **kw))
+    check_against_torch(fn, th_fn, x, t, device=device)
+    if not simulated(device):
+        target = mg.tensor(t, device=device)
+        gradcheck(lambda a: F.cross_entropy(a, target, **kw), randn(6, 5, seed=38), device=device)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "none"])
@@ -463,7 +505,8 @@ CONV_CASES = [
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kw", CONV_CASES)
-def test_conv2d(kw, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_conv2d(device, kw, dtype):
     x, w, b = randn(2, 3, 7, 6, dtype=dtype, seed=43), randn(4, 3, 3, 2, dtype=dtype, seed=44), randn(4, dtype=dtype)
     check_against_torch(
         lambda *a: F.conv2d(*a, **kw),
@@ -472,17 +515,20 @@ def test_conv2d(kw, dtype):
         w,
         b,
         rtol=1e-4 if dtype == np.float32 else None,
+        device=device,
     )
 
 
-def test_conv2d_gradcheck_and_noncontiguous():
+@pytest.mark.parametrize("device", DEVICES)
+def test_conv2d_gradcheck_and_noncontiguous(device):
     x, w = randn(1, 2, 5, 4, seed=45), randn(3, 2, 2, 3, seed=46)
-    gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), x, w)
+    gradcheck(lambda a, b: F.conv2d(a, b, stride=2, padding=1), x, w, device=device)
     check_against_torch(
         lambda a, b: F.conv2d(a, b),
         lambda a, b: torch.nn.functional.conv2d(a, b),
         noncontiguous(randn(2, 2, 5, 5, seed=47)),
         w,
+        device=device,
     )
 
 
@@ -491,18 +537,21 @@ POOL_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2), dict(kernel_si
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("kw", POOL_CASES)
-def test_pooling(kw, dtype):
+@pytest.mark.parametrize("device", DEVICES)
+def test_pooling(device, kw, dtype):
     x = randn(2, 3, 7, 6, dtype=dtype, seed=48)
-    check_against_torch(lambda a: F.max_pool2d(a, **kw), lambda a: torch.nn.functional.max_pool2d(a, **kw), x)
-    check_against_torch(lambda a: F.avg_pool2d(a, **kw), lambda a: torch.nn.functional.avg_pool2d(a, **kw), x)
+    TF = torch.nn.functional
+    check_against_torch(lambda a: F.max_pool2d(a, **kw), lambda a: TF.max_pool2d(a, **kw), x, device=device)
+    check_against_torch(lambda a: F.avg_pool2d(a, **kw), lambda a: TF.avg_pool2d(a, **kw), x, device=device)
     if kw.get("padding"):
         check_against_torch(
             lambda a: F.avg_pool2d(a, **kw, count_include_pad=False),
-            lambda a: torch.nn.functional.avg_pool2d(a, **kw, count_include_pad=False),
+            lambda a: TF.avg_pool2d(a, **kw, count_include_pad=False),
             x,
+            device=device,
         )
-    gradcheck(lambda a: F.max_pool2d(a, **kw), randn(1, 2, 6, 5, seed=49))
-    gradcheck(lambda a: F.avg_pool2d(a, **kw), randn(1, 2, 6, 5, seed=49))
+    gradcheck(lambda a: F.max_pool2d(a, **kw), randn(1, 2, 6, 5, seed=49), device=device)
+    gradcheck(lambda a: F.avg_pool2d(a, **kw), randn(1, 2, 6, 5, seed=49), device=device)
 
 
 def test_conv_shape_error():
@@ -513,18 +562,20 @@ def test_conv_shape_error():
 # ---- dropout ---------------------------------------------------------------------------------------------
 
 
-def test_dropout_scales_survivors_and_routes_the_gradient_through_the_mask():
+@pytest.mark.parametrize("device", DEVICES)
+def test_dropout_scales_survivors_and_routes_the_gradient_through_the_mask(device):
     mg.manual_seed(0)
-    x = mg.ones(1000, 100, requires_grad=True)
+    x = mg.ones(1000, 100, device=device, requires_grad=True)
     y = F.dropout(x, p=0.3)
-    kept = y.detach().numpy() != 0
+    assert y.device == device
+    kept = host(y) != 0
     assert abs(kept.mean() - 0.7) < 0.01
-    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(host(y)[kept], 1 / 0.7, rtol=1e-6)
     g = np.random.default_rng(0).standard_normal(x.shape).astype(np.float32)
-    y.backward(mg.tensor(g))
-    np.testing.assert_allclose(x.grad.numpy(), g * kept / 0.7, rtol=1e-6)
+    y.backward(mg.tensor(g, device=device))
+    np.testing.assert_allclose(host(x.grad), g * kept / 0.7, rtol=1e-6)
     assert F.dropout(x, 0.3, training=False) is x
-    assert not F.dropout(x, 1.0).detach().numpy().any()
+    assert not host(F.dropout(x, 1.0)).any()
 
 
 # ---- Hypothesis: shapes and broadcasting ------------------------------------------------------------------

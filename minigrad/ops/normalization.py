@@ -254,6 +254,11 @@ def _check_param(name, what, t, shape, input):
 def _check_running(name, what, t, C, input):
     if t is None:
         return
+    if t.device != input.device:  # they are updated in place from the batch's statistics: no silent copy
+        raise RuntimeError(
+            f"{name}(): {what} is on {t.device} but the input is on {input.device}; move it with .to(device) "
+            "(module.to(device) moves a module's running statistics)"
+        )
     if tuple(t.shape) != (C,):
         raise ValueError(
             f"{name}(): {what} has {_prod(t.shape)} elements, but the input of shape {tuple(input.shape)} has "

@@ -187,14 +187,18 @@ def _convert_index(index, x):
         if isinstance(p, Tensor):
             if p.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long (int64) or bool tensors")
-            if p.device != x.device:
-                raise IndexError(f"indices on {p.device} cannot index a tensor on {x.device}")
-            p = p.array
+            if p.device not in (x.device, "cpu"):
+                raise IndexError(
+                    f"indices on {p.device} cannot index a tensor on {x.device}: indices must be on the cpu "
+                    "or on the indexed tensor's device"
+                )
+            p = p.array if p.device == x.device else x._backend().from_numpy(p.array)  # CPU indices, as PyTorch
         elif isinstance(p, list):
             p = x._backend().asarray(p)
             if p.dtype.kind == "f":
                 raise IndexError("lists used as indices must hold integers or bools")
         if hasattr(p, "shape") and not dtypes.is_integer(p):  # an index array (a 0-d NumPy int is an int)
+            p = x._backend().asarray(p)  # a NumPy index array goes to the tensor's device
             basic = False
         elif not (p is None or p is Ellipsis or isinstance(p, slice) or dtypes.is_integer(p)):
             raise IndexError(f"unsupported index element {p!r} (use ints, slices, None, ..., or int/bool tensors)")

@@ -1,10 +1,19 @@
-"""The CUDA suite runs in its own pytest process with NUMBA_ENABLE_CUDASIM=1 set before numba loads
-(tests/test_cuda_simulator.py launches it from the main run). Collected from a plain run, it skips."""
+"""The CUDA suite: every CUDA kernel against the reference backend (``test_*_kernels.py``) and device
+"cuda" end to end (``test_devices.py``, ``test_training.py``). It runs where device "cuda" runs: in
+a pytest process of its own with NUMBA_ENABLE_CUDASIM=1 set before numba loads (what
+tests/test_cuda_simulator.py starts from the main run), or on a machine with a GPU
+(bench/gpu_check.sh). Elsewhere its files are not collected. Every test here carries the ``cuda``
+mark, so ``pytest -m cuda`` selects this suite with the op tests' "cuda" cases."""
+
+from pathlib import Path
 
 import pytest
-from numba.core import config as numba_config
 
-if not numba_config.ENABLE_CUDASIM:
+import minigrad as mg
+
+HERE = Path(__file__).resolve().parent
+
+if not mg.cuda.is_available():
     collect_ignore_glob = ["test_*.py"]
 
 
@@ -13,7 +22,7 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore::RuntimeWarning:minigrad.scalar_math")
 
 
-@pytest.fixture(autouse=True)
-def _simulator_only():
-    if not numba_config.ENABLE_CUDASIM:  # pragma: no cover (collection already ignores the files)
-        pytest.skip("needs NUMBA_ENABLE_CUDASIM=1 (run via tests/test_cuda_simulator.py)")
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.cuda)

@@ -6,8 +6,7 @@ wrappers' checks. Tiny shapes: the simulator runs every GPU thread as a Python t
 import numpy as np
 import pytest
 
-import minigrad.backends.cuda as G
-from tests.cuda.reference import REF
+from tests.cuda.reference import REF, G
 from tests.helpers import tolerances
 
 DTYPES = [np.float32, np.float64]

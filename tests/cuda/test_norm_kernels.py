@@ -7,9 +7,8 @@ gradient, empty inputs and the wrappers' checks."""
 import numpy as np
 import pytest
 
-import minigrad.backends.cuda as G
 from minigrad.backends.cuda import norm_kernels
-from tests.cuda.reference import REF
+from tests.cuda.reference import REF, G
 from tests.helpers import tolerances
 
 DTYPES = [np.float32, np.float64]
@@ -41,9 +40,9 @@ def _close(actual, expected, dtype, what):
 
 
 def test_the_layouts_take_both_paths():
-    assert norm_kernels._chunks(np.empty(LAYOUTS["batch"][0]), None) == 1
-    assert norm_kernels._chunks(np.empty(LAYOUTS["batch_two_pass"][0]), None) > 1
-    assert norm_kernels._chunks(np.empty(LAYOUTS["layer_two_pass"][0]), None) > 1
+    assert norm_kernels._chunks(np.empty(LAYOUTS["batch"][0])) == 1
+    assert norm_kernels._chunks(np.empty(LAYOUTS["batch_two_pass"][0])) > 1
+    assert norm_kernels._chunks(np.empty(LAYOUTS["layer_two_pass"][0])) > 1
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -66,18 +65,28 @@ def test_forward_apply_and_backward_match_the_reference(layout, dtype):
         _close(db, rdb, dtype, "dbias")
 
 
-@pytest.mark.parametrize("chunks", [1, 2, 3])
-def test_any_number_of_chunks_gives_the_same_result(chunks):
+def _with_chunks(monkeypatch, chunks, fn, *args):
+    """fn(*args) with every norm kernel launch using ``chunks`` blocks per group."""
+    monkeypatch.setattr(norm_kernels, "CHUNKS", chunks)
+    try:
+        return fn(*args)
+    finally:
+        monkeypatch.setattr(norm_kernels, "CHUNKS", None)
+
+
+@pytest.mark.parametrize("chunks", [2, 3])
+def test_any_number_of_chunks_gives_the_same_result(chunks, monkeypatch):
     x, w, b, g, center = _inputs("batch", np.float64, seed=3)
-    one = G.norm_forward(x, w, b, 1e-5, center, chunks=1)
-    many = G.norm_forward(x, w, b, 1e-5, center, chunks=chunks)
+    one = _with_chunks(monkeypatch, 1, G.norm_forward, x, w, b, 1e-5, center)
+    many = _with_chunks(monkeypatch, chunks, G.norm_forward, x, w, b, 1e-5, center)
     for a, c in zip(one, many):
         np.testing.assert_allclose(a, c, rtol=1e-13)
-    grads_one = G.norm_backward(g, x, w, one[1], one[3], chunks=1)
-    grads_many = G.norm_backward(g, x, w, one[1], one[3], chunks=chunks)
+    grads_one = _with_chunks(monkeypatch, 1, G.norm_backward, g, x, w, one[1], one[3])
+    grads_many = _with_chunks(monkeypatch, chunks, G.norm_backward, g, x, w, one[1], one[3])
     for a, c in zip(grads_one, grads_many):
         np.testing.assert_allclose(a, c, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(G.norm_apply(x, w, b, one[1], one[3], chunks=chunks), one[0], rtol=1e-13)
+    applied = _with_chunks(monkeypatch, chunks, G.norm_apply, x, w, b, one[1], one[3])
+    np.testing.assert_allclose(applied, one[0], rtol=1e-13)
 
 
 @pytest.mark.parametrize("layout", ["batch_two_pass", "group"])

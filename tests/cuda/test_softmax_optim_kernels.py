@@ -6,8 +6,7 @@ smoothing, empty inputs; several optimizer steps with every option."""
 import numpy as np
 import pytest
 
-import minigrad.backends.cuda as G
-from tests.cuda.reference import REF
+from tests.cuda.reference import REF, G
 from tests.helpers import tolerances
 
 DTYPES = [np.float32, np.float64]
@@ -111,9 +110,9 @@ def test_adam_and_adamw_steps_match_the_reference(weight_decay, decoupled, amsgr
 
 def test_optimizer_checks():
     p = np.ones(4, np.float32)
-    with pytest.raises(ValueError, match="gradient of shape"):
+    with pytest.raises(ValueError, match=r"sgd_step\(\): grad has shape \(3,\) but param has shape \(4,\)"):
         G.sgd_step(p, np.ones(3, np.float32), None, 0.1, 0.0, 0.0, 0.0, False, True)
     with pytest.raises(ValueError, match="contiguous"):
         G.sgd_step(np.ones(8, np.float32)[::2], np.ones(4, np.float32), None, 0.1, 0.0, 0.0, 0.0, False, True)
-    with pytest.raises(ValueError, match="exp_avg"):
+    with pytest.raises(ValueError, match=r"adam_step\(\): m has shape"):
         G.adam_step(p, p, np.zeros(3, np.float32), p, None, 1, 1e-3, 0.9, 0.999, 1e-8, 0.0, False, False)

@@ -32,7 +32,7 @@ import numpy as np
 import minigrad.scalar_math as sm
 from minigrad.backends.cpu import float32_math  # noqa: F401  (registers the CPU's float32 exp, log1p, ...)
 from minigrad.backends.cpu.jit import kernel, pick, prange, serial_and_parallel
-from minigrad.backends.shapes import maxout_view, prelu_layout
+from minigrad.backends.layouts import maxout_view, prelu_layout
 
 KERNELS = (
     "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",

@@ -14,15 +14,24 @@ import importlib
 
 import numpy as np
 
-from minigrad.backends.cuda.compiler import SIMULATOR, cuda, quiet, xp  # noqa: F401  (quiet: the contract's)
-from minigrad.backends.cuda.compiler import scatter_add as index_add  # noqa: F401
+try:
+    from minigrad.backends.cuda.compiler import SIMULATOR, cuda, quiet, xp  # noqa: F401  (quiet: the contract's)
+    from minigrad.backends.cuda.compiler import scatter_add as index_add  # noqa: F401
+except ImportError as e:  # no numba-cuda: say so, not "No module named ..." from deep inside numba
+    from minigrad.cuda import not_available_error, unavailable_reason
+
+    if unavailable_reason() is None:
+        raise
+    raise not_available_error() from e
 
 device = "cuda"
 
 
-# Where arrays live and how they are made: CuPy (NumPy under the simulator).
-from_numpy = lambda a: xp.asarray(a)  # a host copy goes to the device
-to_numpy = lambda a: a if SIMULATOR else xp.asnumpy(a)  # and comes back
+# Where arrays live and how they are made: CuPy (NumPy under the simulator). Moving between host and
+# device copies, under the simulator too (where both are host memory), so that a CPU tensor and its
+# .to("cuda") never share memory there either.
+from_numpy = (lambda a: np.array(a)) if SIMULATOR else (lambda a: xp.asarray(a))  # host -> device
+to_numpy = (lambda a: np.array(a)) if SIMULATOR else (lambda a: xp.asnumpy(a))  # device -> host
 asarray = lambda value, dtype=None: xp.asarray(value, dtype=dtype)
 empty = lambda shape, dtype: xp.empty(shape, dtype)
 zeros = lambda shape, dtype: xp.zeros(shape, dtype)

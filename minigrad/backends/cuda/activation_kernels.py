@@ -27,7 +27,7 @@ from numba import float32, float64
 import minigrad.scalar_math as sm
 from minigrad.backends.cuda.blocks import THREADS, block_reduce, chunk
 from minigrad.backends.cuda.compiler import MAX_BLOCKS, Kernel, blocks_for, contiguous, cuda, device, kernel, xp
-from minigrad.backends.shapes import maxout_view, prelu_layout
+from minigrad.backends.layouts import maxout_view, prelu_layout
 
 KERNELS = (
     "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
@@ -257,34 +257,38 @@ def _map_grad(k, g, x, *params):
     return out
 
 
-def _wrappers(pair, *fixed):
-    """The (forward, backward) functions of an elementwise activation: forward(x, *params, out=None)
-    and backward(g, x, *params), the contract's signatures; ``fixed`` parameters come first."""
-
-    def forward(x, *params, out=None):
-        return _map(pair[0], x, *fixed, *params, out=out)
-
-    def backward(g, x, *params):
-        return _map_grad(pair[1], g, x, *fixed, *params)
-
-    return forward, backward
-
-
-sigmoid_forward, sigmoid_backward = _wrappers(_sigmoid)  # backward(g, y): from the output
-tanh_forward, tanh_backward = _wrappers(_tanh)  # backward(g, y): from the output
-relu_forward, relu_backward = _wrappers(_relu)
-relu6_forward, relu6_backward = _wrappers(_hardtanh, 0.0, 6.0)
-leaky_relu_forward, leaky_relu_backward = _wrappers(_leaky)  # (x, negative_slope)
-elu_forward, elu_backward = _wrappers(_elu)  # (x, alpha)
-selu_forward, selu_backward = _wrappers(_selu)
-celu_forward, celu_backward = _wrappers(_celu)  # (x, alpha)
-hardtanh_forward, hardtanh_backward = _wrappers(_hardtanh)  # (x, min_val, max_val)
-silu_forward, silu_backward = _wrappers(_silu)
-mish_forward, mish_backward = _wrappers(_mish)
-softsign_forward, softsign_backward = _wrappers(_softsign)
-hardsigmoid_forward, hardsigmoid_backward = _wrappers(_hardsigmoid)
-hardswish_forward, hardswish_backward = _wrappers(_hardswish)
-softplus_forward, softplus_backward = _wrappers(_softplus)  # (x, beta, threshold)
+# One forward and one backward per activation, with the contract's signatures (contract.py); sigmoid
+# and tanh are differentiated from their output y. ReLU6 is hardtanh on [0, 6].
+sigmoid_forward = lambda x, out=None: _map(_sigmoid[0], x, out=out)
+sigmoid_backward = lambda g, y: _map_grad(_sigmoid[1], g, y)
+tanh_forward = lambda x, out=None: _map(_tanh[0], x, out=out)
+tanh_backward = lambda g, y: _map_grad(_tanh[1], g, y)
+relu_forward = lambda x, out=None: _map(_relu[0], x, out=out)
+relu_backward = lambda g, x: _map_grad(_relu[1], g, x)
+relu6_forward = lambda x, out=None: _map(_hardtanh[0], x, 0.0, 6.0, out=out)
+relu6_backward = lambda g, x: _map_grad(_hardtanh[1], g, x, 0.0, 6.0)
+leaky_relu_forward = lambda x, negative_slope, out=None: _map(_leaky[0], x, negative_slope, out=out)
+leaky_relu_backward = lambda g, x, negative_slope: _map_grad(_leaky[1], g, x, negative_slope)
+elu_forward = lambda x, alpha, out=None: _map(_elu[0], x, alpha, out=out)
+elu_backward = lambda g, x, alpha: _map_grad(_elu[1], g, x, alpha)
+selu_forward = lambda x, out=None: _map(_selu[0], x, out=out)
+selu_backward = lambda g, x: _map_grad(_selu[1], g, x)
+celu_forward = lambda x, alpha, out=None: _map(_celu[0], x, alpha, out=out)
+celu_backward = lambda g, x, alpha: _map_grad(_celu[1], g, x, alpha)
+hardtanh_forward = lambda x, min_val, max_val, out=None: _map(_hardtanh[0], x, min_val, max_val, out=out)
+hardtanh_backward = lambda g, x, min_val, max_val: _map_grad(_hardtanh[1], g, x, min_val, max_val)
+silu_forward = lambda x, out=None: _map(_silu[0], x, out=out)
+silu_backward = lambda g, x: _map_grad(_silu[1], g, x)
+mish_forward = lambda x, out=None: _map(_mish[0], x, out=out)
+mish_backward = lambda g, x: _map_grad(_mish[1], g, x)
+softsign_forward = lambda x, out=None: _map(_softsign[0], x, out=out)
+softsign_backward = lambda g, x: _map_grad(_softsign[1], g, x)
+hardsigmoid_forward = lambda x, out=None: _map(_hardsigmoid[0], x, out=out)
+hardsigmoid_backward = lambda g, x: _map_grad(_hardsigmoid[1], g, x)
+hardswish_forward = lambda x, out=None: _map(_hardswish[0], x, out=out)
+hardswish_backward = lambda g, x: _map_grad(_hardswish[1], g, x)
+softplus_forward = lambda x, beta, threshold, out=None: _map(_softplus[0], x, beta, threshold, out=out)
+softplus_backward = lambda g, x, beta, threshold: _map_grad(_softplus[1], g, x, beta, threshold)
 
 
 def _gelu_pair(approximate):
@@ -371,7 +375,7 @@ def maxout_backward(g, x, pieces, dim=1):
 
 
 # ================================================================================================
-# Every kernel with its argument types, for the PTX test (tests/cuda/test_ptx.py)
+# Every kernel with its argument types, for the PTX test (tests/test_cuda_ptx.py)
 # ================================================================================================
 
 

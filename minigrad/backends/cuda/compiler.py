@@ -13,7 +13,9 @@ change to this file alone.
   cuBLAS) and every allocation (CuPy's memory pool) are CuPy's; the kernels receive CuPy arrays
   through the CUDA array interface and write into outputs CuPy allocated. Under numba's CUDA
   simulator (``NUMBA_ENABLE_CUDASIM=1``, no GPU) the kernels run in Python on NumPy arrays, so
-  ``xp`` is NumPy.
+  ``xp`` is NumPy. Where device "cuda" cannot run (no CuPy, no GPU), ``xp`` is a stand-in whose
+  every use raises the error that says why (``mg.cuda.unavailable_reason``); the kernels still
+  compile to PTX.
 - **Launch sizes**: ``THREADS`` per block and at most ``MAX_BLOCKS`` blocks per grid-stride launch.
   The simulator runs every thread as a Python thread (0.5-3 ms each), so there both are tiny.
 - **PTX without a GPU**: ``compile_ptx`` compiles a kernel for a given compute capability with no
@@ -41,8 +43,10 @@ def _probe(api):
     def probe(x, out):
         i = api.grid(1)
         if i < x.size:
-            out[i] = sm.sigmoid(x[i]) + sm.gelu_grad(x[i])
+            out[i] = sigmoid(x[i]) + gelu_grad(x[i])  # noqa: F821 (bound below)
 
+    scope = sm.for_gpu(dict(probe.__globals__, sigmoid=sm.sigmoid, gelu_grad=sm.gelu_grad))
+    probe = types.FunctionType(probe.__code__, scope, "probe", None, probe.__closure__)
     try:
         from numba import float32
 
@@ -92,23 +96,31 @@ def _target_cc(api, cc):
 COMPILER, cuda = _compiler()
 
 
-class _Missing:
-    """Stands in for CuPy when it is not installed: any use says what to install."""
+class _Unavailable:
+    """Stands in for CuPy where device "cuda" cannot run (no CuPy, no GPU): any use raises the error
+    that says why and what to install (``mg.cuda.not_available_error``). The kernels still compile
+    to PTX without it (tests/test_cuda_ptx.py)."""
 
     def __getattr__(self, name):
-        raise RuntimeError(
-            "minigrad's CUDA backend needs CuPy and a CUDA GPU: pip install 'minigrad[cuda]' "
-            "(CUDA 13; on CUDA 12 install numba-cuda[cu12] and cupy-cuda12x instead)"
-        )
+        from minigrad.cuda import not_available_error
+
+        raise not_available_error()
 
 
-if SIMULATOR:
-    import numpy as xp
-else:
-    try:
-        import cupy as xp
-    except ImportError:
-        xp = _Missing()
+def _array_namespace():
+    """NumPy under the simulator, CuPy where a GPU can run, else the stand-in that explains."""
+    if SIMULATOR:
+        return np
+    from minigrad.cuda import unavailable_reason
+
+    if unavailable_reason() is not None:
+        return _Unavailable()
+    import cupy
+
+    return cupy
+
+
+xp = _array_namespace()
 
 
 def scatter_add(out, index, values):
@@ -156,7 +168,10 @@ class Kernel:
     float32 constant in the float32 kernel. ``bound`` names more globals of the source: the
     activation kernels are one grid-stride loop each, with ``f`` bound to a scalar function.
     Launch with the dtype before numba's launch configuration: ``kernel[x.dtype, blocks, threads](x, out)``.
+    ``Kernel.launches`` counts the launches of every Kernel (bench/gpu.py counts a training step's).
     """
+
+    launches = 0
 
     def __init__(self, fn, name=None, **bound):
         self.fn, self.name, self.bound = fn, name or fn.__name__, bound
@@ -166,7 +181,7 @@ class Kernel:
         """The Python function compiled for ``dtype``: ``fn`` with ``F`` and the bound names set."""
         F = np.float32 if np.dtype(dtype) == np.float32 else np.float64
         if F not in self._sources:
-            scope = dict(self.fn.__globals__, F=F, **self.bound)
+            scope = sm.for_gpu(dict(self.fn.__globals__, F=F, **self.bound))  # the GPU's @scalar functions
             f = types.FunctionType(self.fn.__code__, scope, self.name, self.fn.__defaults__, self.fn.__closure__)
             f.__qualname__ = f"{self.name}[{F.__name__}]"
             self._sources[F] = f
@@ -177,6 +192,7 @@ class Kernel:
         key = np.dtype(dtype)
         if key not in self._compiled:
             self._compiled[key] = cuda.jit(self.source(key))
+        Kernel.launches += 1
         return self._compiled[key][tuple(launch)]
 
 

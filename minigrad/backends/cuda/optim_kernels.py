@@ -12,7 +12,8 @@ import math
 import numpy as np
 from numba import boolean, float32, float64
 
-from minigrad.backends.cuda.compiler import THREADS, blocks_for, contiguous, cuda, kernel, xp
+from minigrad.backends import checks
+from minigrad.backends.cuda.compiler import THREADS, blocks_for, contiguous, cuda, kernel
 
 KERNELS = ("sgd_step", "adam_step")
 
@@ -20,7 +21,7 @@ KERNELS = ("sgd_step", "adam_step")
 @kernel
 def _sgd(p, g, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     for i in range(cuda.grid(1), p.size, cuda.gridsize(1)):
-        d = g[i] + weight_decay * p[i]
+        d = g[i] + weight_decay * p[i] if weight_decay != F(0.0) else g[i]  # noqa: F821 (0 * inf is NaN)
         if momentum != F(0.0):  # noqa: F821 (F: the parameter's float type)
             b = d if first else momentum * buf[i] + (F(1.0) - dampening) * d  # noqa: F821
             buf[i] = b
@@ -41,39 +42,23 @@ def _adam(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, decoupled, amsg
         m[i] = mi
         v[i] = vi
         if amsgrad:
-            if vi > vmax[i]:
+            if not vi <= vmax[i]:  # a NaN v wins, as in torch.maximum
                 vmax[i] = vi
             vi = vmax[i]
         p[i] = p[i] - step_size * mi / (math.sqrt(vi) / bc2_sqrt + eps)
 
 
-def _flat(a, like, name):
-    """The flat view of a parameter-shaped array, which must be contiguous (it is updated in place)."""
-    if a.shape != like.shape or a.dtype != like.dtype:
-        raise ValueError(f"{name}: expected {like.shape} {like.dtype}, got {a.shape} {a.dtype}")
-    if not a.flags.c_contiguous:
-        raise ValueError(f"{name}: optimizer kernels need contiguous parameters and state")
+def _flat(a):
+    """The flat view of a state array (checked: contiguous, the parameter's shape and dtype)."""
     return a.reshape(-1)
-
-
-def _param(param):
-    if param.dtype not in (np.float32, np.float64):
-        raise TypeError(f"optimizer kernels take float32 or float64 parameters, got {param.dtype}")
-    return _flat(param, param, "param")
-
-
-def _grad(grad, param):
-    g = xp.asarray(grad).astype(param.dtype, copy=False)
-    if g.shape != param.shape:
-        raise ValueError(f"gradient of shape {g.shape} for a parameter of shape {param.shape}")
-    return contiguous(g).reshape(-1)
 
 
 def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first):
     """p <- p - lr * d, with d the gradient after weight decay, momentum and Nesterov (PyTorch's SGD)."""
-    p = _param(param)
-    g = _grad(grad, param)
-    b = _flat(buf, param, "momentum buffer") if buf is not None else p[:0]
+    checks.optimizer_arrays("sgd_step", param, grad, buf=buf)  # the CPU's checks: the same errors
+    p = param.reshape(-1)
+    g = contiguous(grad).reshape(-1)
+    b = _flat(buf) if buf is not None else p[:0]
     F = param.dtype.type
     if p.size:
         _sgd[param.dtype, blocks_for(p.size), THREADS](
@@ -83,15 +68,16 @@ def sgd_step(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, 
 
 def adam_step(param, grad, m, v, vmax, step, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad):
     """One Adam/AdamW update of ``param`` and its moment estimates ``m`` and ``v``, in place."""
-    p = _param(param)
-    g = _grad(grad, param)
-    vm = _flat(vmax, param, "vmax") if vmax is not None else p[:0]
+    checks.optimizer_arrays("adam_step", param, grad, m=m, v=v, vmax=vmax)
+    p = param.reshape(-1)
+    g = contiguous(grad).reshape(-1)
+    vm = _flat(vmax) if vmax is not None else p[:0]
     F = param.dtype.type
     step_size = F(lr / (1.0 - beta1**step))
     bc2_sqrt = F(math.sqrt(1.0 - beta2**step))
     if p.size:
         _adam[param.dtype, blocks_for(p.size), THREADS](
-            p, g, _flat(m, param, "exp_avg"), _flat(v, param, "exp_avg_sq"), vm, F(lr), F(beta1), F(beta2),
+            p, g, _flat(m), _flat(v), vm, F(lr), F(beta1), F(beta2),
             F(eps), F(weight_decay), bool(decoupled), bool(amsgrad), step_size, bc2_sqrt,
         )  # fmt: skip
 

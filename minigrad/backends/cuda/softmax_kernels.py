@@ -2,9 +2,14 @@
 
 **One block per row.** The block's threads take the row's columns t, t + T, ... (coalesced); the
 row's max and sums are block reductions (``blocks.block_reduce``). Stability as on the CPU: with
-m = max_j x_j, log_softmax(x)_j = x_j - m - log(sum_k exp(x_k - m)) never exponentiates anything
-above 0. The block has as many threads as the row has columns, rounded up to a power of two, between
-a warp and THREADS: ten classes take one warp, not 256 mostly idle threads.
+m = max_j x_j and s = sum_k exp(x_k - m), log_softmax(x)_j = (x_j - m) - log s never exponentiates
+anything above 0, and keeps log s apart from a large m. The block has as many threads as the row has
+columns, rounded up to a power of two, between a warp and THREADS: ten classes take one warp, not
+256 mostly idle threads.
+
+Non-finite rows as on the CPU and in PyTorch: a row holding NaN or +inf, or only -inf, is NaN
+everywhere (exp(inf - inf) is NaN, and it reaches s); a -inf logit among finite ones has
+probability 0 and log-probability -inf.
 
 Unlike the CPU kernels (which compute these in float64), a float32 row is computed in float32, as
 PyTorch does on a GPU (where float64 runs at a fraction of float32's speed on most cards).
@@ -28,36 +33,35 @@ def _row_sum(buf, v):
 
 
 @device
-def _log_sum_exp(x, i, buf):
-    """log(sum_j exp(x[i, j])) of row i, through the row max (an infinite max: no shift, like the CPU)."""
+def _max_and_sum(x, i, buf):
+    """(m, s) of row i: m = max_j x[i, j], s = sum_j exp(x[i, j] - m), to every thread of the block."""
     m = cast(x, -math.inf)
     for j in range(cuda.threadIdx.x, x.shape[1], cuda.blockDim.x):
         m = x[i, j] if x[i, j] > m else m
     m = block_reduce(buf, m, True)
-    if m == cast(x, math.inf) or m == cast(x, -math.inf):
-        m = cast(x, 0.0)
     s = cast(x, 0.0)
     for j in range(cuda.threadIdx.x, x.shape[1], cuda.blockDim.x):
         s += math.exp(x[i, j] - m)
-    return m + math.log(_row_sum(buf, s))
+    return m, _row_sum(buf, s)
 
 
 @kernel
 def _log_softmax(x, out):
     buf = cuda.shared.array(THREADS, x.dtype)
     i = cuda.blockIdx.x
-    lse = _log_sum_exp(x, i, buf)
+    m, s = _max_and_sum(x, i, buf)
+    log_s = math.log(s)
     for j in range(cuda.threadIdx.x, x.shape[1], cuda.blockDim.x):
-        out[i, j] = x[i, j] - lse
+        out[i, j] = (x[i, j] - m) - log_s
 
 
 @kernel
 def _softmax(x, out):
     buf = cuda.shared.array(THREADS, x.dtype)
     i = cuda.blockIdx.x
-    lse = _log_sum_exp(x, i, buf)
+    m, s = _max_and_sum(x, i, buf)
     for j in range(cuda.threadIdx.x, x.shape[1], cuda.blockDim.x):
-        out[i, j] = math.exp(x[i, j] - lse)
+        out[i, j] = math.exp(x[i, j] - m) / s
 
 
 @kernel
@@ -75,15 +79,18 @@ def _backward(g, y, log, out):
 
 @kernel
 def _cross_entropy(x, target, ignore_index, smoothing, logp, loss):
-    """loss_i = -[(1 - eps) log p_{i,t_i} + eps/C sum_j log p_{i,j}]; logp kept for the backward.
-    A target outside [0, C) (and not ignore_index) gives a NaN loss instead of reading out of bounds."""
+    """loss_i = -[(1 - eps) log p_{i,t_i} + eps/C sum_j log p_{i,j}]; logp kept for the backward. The
+    eps term only when eps > 0 (0 times the sum is NaN when a logit is -inf, a masked class). A target
+    outside [0, C) (and not ignore_index) gives a NaN loss instead of reading out of bounds (the op
+    raises before: ops/loss.py)."""
     buf = cuda.shared.array(THREADS, x.dtype)
     i = cuda.blockIdx.x
     C = x.shape[1]
-    lse = _log_sum_exp(x, i, buf)
+    m, s = _max_and_sum(x, i, buf)
+    log_s = math.log(s)
     total = cast(x, 0.0)
     for j in range(cuda.threadIdx.x, C, cuda.blockDim.x):
-        v = x[i, j] - lse
+        v = (x[i, j] - m) - log_s
         logp[i, j] = v
         total += v
     total = _row_sum(buf, total)  # its barriers also make every logp[i, :] visible to thread 0
@@ -93,6 +100,8 @@ def _cross_entropy(x, target, ignore_index, smoothing, logp, loss):
             loss[i] = 0.0
         elif t < 0 or t >= C:
             loss[i] = math.nan
+        elif smoothing == cast(x, 0.0):
+            loss[i] = -logp[i, t]
         else:
             loss[i] = -((cast(x, 1.0) - smoothing) * logp[i, t] + smoothing / cast(x, C) * total)
 
@@ -144,38 +153,38 @@ def _launch(k, x, *args):
         k[x.dtype, x.shape[0], threads_for(x.shape[1])](*args)
 
 
-def log_softmax_forward(x):
+def log_softmax_forward(x2):
     """log_softmax over the last axis of a 2-D array."""
-    x = _rows(x, "log_softmax")
+    x = _rows(x2, "log_softmax")
     out = xp.empty_like(x)
     _launch(_log_softmax, x, x, out)
     return out
 
 
-def softmax_forward(x):
-    x = _rows(x, "softmax")
+def softmax_forward(x2):
+    x = _rows(x2, "softmax")
     out = xp.empty_like(x)
     _launch(_softmax, x, x, out)
     return out
 
 
-def log_softmax_backward(grad, y):
-    y = _rows(y, "log_softmax backward")
+def log_softmax_backward(g2, y2):
+    y = _rows(y2, "log_softmax backward")
     out = xp.empty_like(y)
-    _launch(_backward, y, _like(grad, y, "log_softmax backward"), y, True, out)
+    _launch(_backward, y, _like(g2, y, "log_softmax backward"), y, True, out)
     return out
 
 
-def softmax_backward(grad, y):
-    y = _rows(y, "softmax backward")
+def softmax_backward(g2, y2):
+    y = _rows(y2, "softmax backward")
     out = xp.empty_like(y)
-    _launch(_backward, y, _like(grad, y, "softmax backward"), y, False, out)
+    _launch(_backward, y, _like(g2, y, "softmax backward"), y, False, out)
     return out
 
 
-def cross_entropy_forward(x, target, ignore_index, label_smoothing):
+def cross_entropy_forward(x2, target, ignore_index, label_smoothing):
     """Per-row losses and the log-probabilities (kept for the backward pass) of (N, C) logits."""
-    x = _rows(x, "cross_entropy")
+    x = _rows(x2, "cross_entropy")
     t = _targets(target, x.shape[0], "cross_entropy")
     logp = xp.empty_like(x)
     loss = xp.empty(x.shape[0], x.dtype)

@@ -1,4 +1,5 @@
-"""Shape checks and views shared by the backends' kernel wrappers (shapes only: no arrays, no numba).
+"""Input layouts shared by the backends' kernel wrappers: how PReLU's slopes and Maxout's groups meet the
+input's shape (shape arithmetic only: no arrays, no numba; the broadcasting rule is minigrad/shapes.py).
 
 Each wrapper checks its inputs with these before a kernel indexes anything, so that every backend
 gives the same error, naming the op, for the same bad input.

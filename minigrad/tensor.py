@@ -406,8 +406,10 @@ class Tensor:
         self._version.value += 1
 
     # ---- conversions ----------------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None):
-        """``t.to("cuda")``, ``t.to(mg.float64)``, ``t.to(other_tensor)``: a copy only when something changes."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """``t.to("cuda")``, ``t.to(mg.float64)``, ``t.to(other_tensor)``: a copy only when something
+        changes, or always with ``copy=True``. ``non_blocking`` is accepted for PyTorch's signature
+        (``x.to(device, non_blocking=True)`` is common in training loops); copies here are synchronous."""
         for a in args:
             if isinstance(a, Tensor):
                 dtype, device = a.dtype, a.device
@@ -420,13 +422,17 @@ class Tensor:
             out = ops.elementwise.cast(out, dtypes.as_dtype(dtype))
         if device is not None and _canonical_device(device) != out.device:
             out = ops.elementwise.to_device(out, _canonical_device(device))
+        if copy and out is self:
+            out = self.clone()
         return out
 
     def cpu(self):
+        """This tensor on the CPU (itself if it is there already)."""
         return self.to("cpu")
 
-    def cuda(self):
-        return self.to("cuda")
+    def cuda(self, device=None, non_blocking=False):
+        """This tensor on the GPU (``device``: "cuda", "cuda:0" or 0; minigrad uses one GPU)."""
+        return self.to("cuda" if device is None or isinstance(device, int) else device)
 
     def float(self):
         return self.to(dtypes.float32)

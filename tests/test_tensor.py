@@ -95,6 +95,16 @@ def test_to_and_dtype_conversions_are_differentiable():
     assert x.double().dtype == mg.float64 and x.long().dtype == mg.int64 and x.cpu() is x
 
 
+def test_to_takes_pytorchs_keywords():
+    # x.to(device, non_blocking=True) is in most PyTorch training loops; copy=True always copies
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert x.to("cpu", non_blocking=True) is x and x.to(mg.device("cpu"), copy=False) is x
+    y = x.to("cpu", copy=True)
+    assert y is not x and not np.shares_memory(y.detach().numpy(), x.detach().numpy())
+    (y * 3.0).sum().backward()  # the copy is differentiable, as PyTorch's is
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
 def test_repr_looks_like_pytorch():
     assert repr(mg.tensor([1.0, 2.5])) == "tensor([1.0000, 2.5000])"
     assert repr(mg.tensor([1.0, 2.0])) == "tensor([1., 2.])"

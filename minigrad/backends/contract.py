@@ -4,7 +4,7 @@ A backend is a module of flat functions (needle's design): ``minigrad.backends.n
 reference, plain NumPy), ``minigrad.backends.cpu`` (NumPy + Numba kernels) and
 ``minigrad.backends.cuda`` (CuPy + Numba CUDA kernels) all define every name below, with the same
 signature and the same meaning. Ops reach them as ``ctx.backend.NAME`` and ``ctx.xp``; nothing in
-``ops/``, ``nn/``, ``optim.py`` or the autograd engine touches a device's arrays any other way.
+``ops/``, ``nn/``, ``optim/`` or the autograd engine touches a device's arrays any other way.
 
 Arrays in the signatures are *backend arrays* (``np.ndarray`` on "cpu", ``cupy.ndarray`` on
 "cuda"); ``gen`` is the ``np.random.Generator`` that ``minigrad.random.rng(generator)`` returns,

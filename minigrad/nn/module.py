@@ -240,9 +240,9 @@ class Module:
         """Move parameters and buffers to the CPU; returns self."""
         return self.to("cpu")
 
-    def cuda(self):
-        """Move parameters and buffers to the GPU; returns self."""
-        return self.to("cuda")
+    def cuda(self, device=None):
+        """Move parameters and buffers to the GPU; returns self (``device``: "cuda", "cuda:0" or 0)."""
+        return self.to("cuda" if device is None or isinstance(device, int) else device)
 
     # ---- state_dict ------------------------------------------------------------------------------
     def state_dict(self, destination=None, prefix="", keep_vars=False):

@@ -16,7 +16,8 @@ each derivative. Writes into --out:
     gradient_table.png         f'(-10), f'(0), f'(10) for every activation, coloured on a log scale
     activation_gallery.json    the curves, the table and the finite-difference check
 
-All in float64, so that tanh'(10) = 8.2e-9 is not rounded to 0 (in float32, tanh(10) == 1 exactly).
+All in float64, so that tanh'(10) = 8.2e-9 is not rounded to 0 (in float32, tanh(10) == 1 exactly),
+on --device: with --device cuda the curves come from the CUDA kernels (and are copied back to plot).
 """
 
 import time
@@ -33,17 +34,19 @@ SATURATED = 0.01  # f'(x) below this: (almost) no gradient flows back
 WIDE = ["Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softsign"]  # drawn on [-12, 12] with the points
 
 
-def _maxout():
+def _maxout(device):
     """A Maxout unit with two pieces on a scalar input: max(x, -0.3 x - 0.5)."""
     m = nn.Maxout(1, 1, pieces=2).double()
     with mg.no_grad():
         m.weight.copy_(np.array([[1.0], [-0.3]]))
         m.bias.copy_(np.array([0.0, -0.5]))
+    m.to(device)
     return lambda x: m(x.reshape(-1, 1)).reshape(-1)
 
 
-def activations():
-    """(name, function of a float64 tensor, formula in matplotlib's mathtext), in the lecture's order."""
+def activations(device):
+    """(name, function of a float64 tensor on ``device``, formula in matplotlib's mathtext), in the
+    lecture's order."""
     mods = [
         ("Sigmoid", nn.Sigmoid(), r"$\sigma(x) = 1/(1+e^{-x})$"),
         ("Tanh", nn.Tanh(), r"$\tanh(x)$"),
@@ -64,25 +67,26 @@ def activations():
         ("Hardsigmoid", nn.Hardsigmoid(), r"ReLU6$(x + 3) / 6$"),
         ("Hardswish", nn.Hardswish(), r"$x\,$ReLU6$(x + 3) / 6$"),
     ]
-    return [(name, _maxout() if m is None else m, formula) for name, m, formula in mods]
+    return [(name, _maxout(device) if m is None else m.to(device), formula) for name, m, formula in mods]
 
 
-def value_and_grad(fn, x):
-    """f(x) and f'(x) by autograd: y = f(x), y.sum().backward(), f'(x) = x.grad."""
-    xt = mg.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+def value_and_grad(fn, x, device):
+    """f(x) and f'(x) by autograd on ``device``: y = f(x), y.sum().backward(), f'(x) = x.grad; both
+    as NumPy arrays."""
+    xt = mg.tensor(np.asarray(x, dtype=np.float64), device=device, requires_grad=True)
     y = fn(xt)
     y.sum().backward()
-    return y.detach().numpy().copy(), xt.grad.numpy().copy()
+    return y.detach().cpu().numpy().copy(), xt.grad.cpu().numpy().copy()
 
 
-def finite_difference_error(fn, x, h=1e-6):
+def finite_difference_error(fn, x, device, h=1e-6):
     """Largest |autograd f'(x) - central difference| over x, skipping kinks (where the one-sided
     differences disagree: there the derivative is a convention, e.g. relu'(0) = 0)."""
-    _, df = value_and_grad(fn, x)
+    _, df = value_and_grad(fn, x, device)
     with mg.no_grad():
 
         def f(v):
-            return fn(mg.tensor(v)).numpy()
+            return fn(mg.tensor(v, device=device)).cpu().numpy()
 
         fx, fp, fm = f(x), f(x + h), f(x - h)
     right, left = (fp - fx) / h, (fx - fm) / h
@@ -98,18 +102,18 @@ def main(argv=None):
     step = 0.05 if args.quick else 0.01
     x = np.round(np.arange(-6.0, 6.0 + step / 2, step), 10)
     wide_x = np.round(np.arange(-12.0, 12.0 + step / 2, step), 10)
-    acts = activations()
+    acts = activations(args.device)
 
     curves, wide, table, checks = {}, {}, {}, {}
     for name, fn, formula in acts:
-        f, df = value_and_grad(fn, x)
+        f, df = value_and_grad(fn, x, args.device)
         curves[name] = {"formula": formula, "f": f, "df": df}
         if name in WIDE:
-            fw, dfw = value_and_grad(fn, wide_x)
+            fw, dfw = value_and_grad(fn, wide_x, args.device)
             wide[name] = {"f": fw, "df": dfw}
-        fp, dfp = value_and_grad(fn, np.array(POINTS))
+        fp, dfp = value_and_grad(fn, np.array(POINTS), args.device)
         table[name] = {f"{p:g}": {"f": float(a), "df": float(d)} for p, a, d in zip(POINTS, fp, dfp)}
-        err, kinks = finite_difference_error(fn, x)
+        err, kinks = finite_difference_error(fn, x, args.device)
         checks[name] = {"max_abs_error": err, "kinks_skipped": kinks}
 
     print("f'(x) from minigrad's autograd (float64):")

@@ -68,9 +68,9 @@ SETTINGS = {
 }
 
 
-def sigmoid_mlp(batchnorm):
+def sigmoid_mlp(batchnorm, device):
     """784-100-100-100-10 with sigmoid hidden units [and a BatchNorm1d before every sigmoid]."""
-    return mlp([784, 100, 100, 100, 10], nn.Sigmoid, norm=nn.BatchNorm1d if batchnorm else None)
+    return mlp([784, 100, 100, 100, 10], nn.Sigmoid, norm=nn.BatchNorm1d if batchnorm else None, device=device)
 
 
 def clone(model):
@@ -100,7 +100,7 @@ class SigmoidInputProbe:
 
     def __call__(self, module, inputs, output):
         if self.armed:
-            self.values.append(inputs[0].detach().numpy()[:, self.unit].copy())
+            self.values.append(inputs[0].detach().cpu().numpy()[:, self.unit].copy())
 
     def percentiles(self):
         v = np.concatenate(self.values)
@@ -120,8 +120,8 @@ class BatchStatsProbe:
 
     def __call__(self, module, inputs, output):
         if module.training and len(self.batch_mean) < self.steps:
-            self.batch_mean.append(float(inputs[0].detach().numpy()[:, self.unit].mean()))
-            self.running_mean.append(float(module.running_mean.numpy()[self.unit]))
+            self.batch_mean.append(float(inputs[0].detach().cpu().numpy()[:, self.unit].mean()))
+            self.running_mean.append(float(module.running_mean.cpu().numpy()[self.unit]))
 
 
 def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, args):
@@ -130,7 +130,7 @@ def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, args):
     results, bn_model, stat_probe = {}, None, None
     for use_bn in (False, True):
         key = "bn" if use_bn else "plain"
-        model = sigmoid_mlp(batchnorm=use_bn)
+        model = sigmoid_mlp(batchnorm=use_bn, device=args.device)
         # the same generator seed: both networks start from the same Linear weights
         init.apply_(model, f"normal({init_std})", bias=0.0, generator=seed)
         opt = optim.SGD(model.parameters(), lr=lr)
@@ -157,7 +157,7 @@ def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, args):
         steps = cfg["is_steps"]
         progress = bar(steps, f"fig. 1, {'with' if use_bn else 'without'} BN", args)
         t0 = time.perf_counter()
-        batches = shuffled_batches(x_train, y_train, 60, seed)
+        batches = shuffled_batches(x_train, y_train, 60, seed, device=args.device)
         rec["loss"], _ = train(model, opt, batches, steps, bar=progress, every=1, evaluate=evaluate)
         progress.close()
         rec["train_s"] = time.perf_counter() - t0
@@ -181,7 +181,11 @@ def ioffe_szegedy(data, cfg, seed, unit, lr, init_std, args):
 def population_stats(model, bn, images, unit):
     """Mean and unbiased variance of ``bn``'s input (one unit) over ``images`` with the final weights."""
     seen = []
-    handle = bn.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0].detach().numpy()[:, unit].copy()))
+
+    def keep(m, inputs, out):
+        seen.append(inputs[0].detach().cpu().numpy()[:, unit].copy())
+
+    handle = bn.register_forward_hook(keep)
     model.eval()
     predict(model, images)
     model.train()
@@ -190,7 +194,7 @@ def population_stats(model, bn, images, unit):
     return float(v.mean()), float(v.var(ddof=1))
 
 
-def train_vs_eval(bn_model, stat_probe, data, cfg, seed, unit):
+def train_vs_eval(bn_model, stat_probe, data, cfg, seed, unit, device):
     x_train, _, x_test, y_test = data
     rng = np.random.default_rng(seed)
     out = {}
@@ -205,8 +209,8 @@ def train_vs_eval(bn_model, stat_probe, data, cfg, seed, unit):
         "running_mean": stat_probe.running_mean,
         "population_mean_at_last_step_shown": stat_probe.population[0],
         "population_var_at_last_step_shown": stat_probe.population[1],
-        "final_running_mean": float(bn_last.running_mean.numpy()[unit]),
-        "final_running_var": float(bn_last.running_var.numpy()[unit]),
+        "final_running_mean": float(bn_last.running_mean.cpu().numpy()[unit]),
+        "final_running_var": float(bn_last.running_var.cpu().numpy()[unit]),
         "population_mean": pop_mean,
         "population_var": pop_var,
     }
@@ -223,18 +227,18 @@ def train_vs_eval(bn_model, stat_probe, data, cfg, seed, unit):
         pred = predict(m, xs[:n], batch_size=b).argmax(1)
         train_mode.append(float((pred == ys[:n]).mean()))
     m = clone(bn_model)
-    before = m.state_dict()["1.running_mean"].numpy().copy()
+    before = m.state_dict()["1.running_mean"].cpu().numpy().copy()
     m.train()
     try:
         with mg.no_grad():
-            m(mg.from_numpy(xs[:1]))
+            m(mg.tensor(xs[:1], device=device))
         batch_of_one = "no error"
     except ValueError as err:  # BatchNorm cannot normalise one value per channel
         batch_of_one = str(err)
     m = clone(bn_model)
     m.train()
     predict(m, xs, batch_size=100)  # "inference" forgetting model.eval(): the running stats move too
-    moved = float(np.abs(m.state_dict()["1.running_mean"].numpy() - before).max())
+    moved = float(np.abs(m.state_dict()["1.running_mean"].cpu().numpy() - before).max())
     # eval() mode really is independent of the batch: one image at a time gives the same scores
     k = min(200, len(xs))
     bn_model.eval()
@@ -314,15 +318,15 @@ def bad_init(data, cfg, seed, depth, init_std, lr, args):
     # comes from the initialisation, not from the data
     mean, std = float(x_train.mean()), float(x_train.std())
     xs = ((x_train - mean) / std).astype(np.float32)
-    probe_batch = mg.from_numpy(xs[:500])
+    probe_batch = mg.tensor(xs[:500], device=args.device)
     out = {"depth": depth, "width": 100, "init": f"N(0, {init_std}$^2$)", "lr": lr, "momentum": 0.9}
     for use_bn in (False, True):
         key = "bn" if use_bn else "plain"
-        model = mlp([784] + [100] * depth + [10], nn.Tanh, norm=nn.BatchNorm1d if use_bn else None)
+        model = mlp([784] + [100] * depth + [10], nn.Tanh, norm=nn.BatchNorm1d if use_bn else None, device=args.device)
         init.apply_(model, f"normal({init_std})", bias=0.0, generator=seed)
         stds = []
         hooks = [
-            m.register_forward_hook(lambda m, i, o, stds=stds: stds.append(float(o.detach().numpy().std())))
+            m.register_forward_hook(lambda m, i, o, stds=stds: stds.append(float(o.detach().cpu().numpy().std())))
             for m in model.modules()
             if isinstance(m, nn.Tanh)
         ]
@@ -332,7 +336,8 @@ def bad_init(data, cfg, seed, depth, init_std, lr, args):
             h.remove()
         opt = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
         progress = bar(cfg["bad_steps"], f"bad init, {'with' if use_bn else 'without'} BN", args)
-        losses, _ = train(model, opt, shuffled_batches(xs, y_train, 64, seed), cfg["bad_steps"], bar=progress)
+        batches = shuffled_batches(xs, y_train, 64, seed, device=args.device)
+        losses, _ = train(model, opt, batches, cfg["bad_steps"], bar=progress)
         progress.close()
         out[key] = {"activation_std_at_init": stds, "loss": losses}
     return out
@@ -362,7 +367,7 @@ def main(argv=None):
         fig1, bn_model, stat_probe = ioffe_szegedy(data, cfg, args.seed, args.unit, args.lr, args.init_std, args)
         timing["ioffe_szegedy"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        tve = train_vs_eval(bn_model, stat_probe, data, cfg, args.seed, args.unit)
+        tve = train_vs_eval(bn_model, stat_probe, data, cfg, args.seed, args.unit, args.device)
         timing["train_vs_eval"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         bad = bad_init(data, cfg, args.seed, depth=10, init_std=0.01, lr=0.01, args=args)

@@ -5,8 +5,19 @@ A demo is a script, ``demos/<name>.py`` (a lecture demo) or ``demos/reproduction
 paper re-run), that holds the experiment and ``main(argv=None)``; the code that draws its figures
 lives in ``demos/figures/<name>.py``, so that the script reads as the experiment alone. Every demo
 takes ``--out DIR`` (PNG figures and one JSON file of the plotted numbers), ``--seed``, ``--quick`` (a
-reduced run of seconds, as the tests run it) and ``--no-progress``, and runs from a source checkout
-without installing minigrad.
+reduced run of seconds, as the tests run it), ``--no-progress`` and ``--device`` (``cpu``, the
+default, or ``cuda`` / ``cuda:0``: where its tensors and models live; see docs/cuda.md), and runs
+from a source checkout without installing minigrad.
+
+Devices, as in a PyTorch script: a demo reads ``args.device`` and says it wherever data or a model
+is made: the helpers that make them (``as_tensor``, the batch generators, ``mlp``, ``cnn``) take a
+``device`` argument that has no default, and a model built directly is moved with
+``.to(args.device)``. The evaluation helpers (``predict``, ``accuracy``, ``error_rate``) put the data
+where the model is and copy the outputs back to the host with ``.cpu()`` before ``.numpy()``. (A
+module-level "current device" would save typing ``device=``, but a reader of a demo could no longer
+see where its tensors go, and a forgotten one would only fail on a GPU; a missing argument fails on
+the CPU too, in the tests.) The initial weights are drawn on the host and copied (docs/cuda.md), so
+one seed gives the same network on every device.
 """
 
 import argparse
@@ -33,10 +44,28 @@ from minigrad.utils.progress import progress  # noqa: E402
 # --------------------------------------------------------------------------------------------------
 
 
+DEVICES = ("cpu", "cuda", "cuda:0")
+
+
+def device_argument(name):
+    """``--device``'s value, checked while the command line is parsed: one of DEVICES, and "cuda" only
+    where minigrad's CUDA backend can run (else argparse stops with why, and what to install)."""
+    if name not in DEVICES:
+        raise argparse.ArgumentTypeError(f"unknown device {name!r} (choose from {', '.join(DEVICES)})")
+    if name != "cpu" and not mg.cuda.is_available():
+        raise argparse.ArgumentTypeError(
+            f"device {name!r}: CUDA is not available ({mg.cuda.unavailable_reason()}). "
+            'Install minigrad\'s CUDA backend with pip install -e ".[cuda]" (CUDA 13; for CUDA 12 see '
+            "docs/cuda.md), or run on numba's CUDA simulator, without a GPU and very slowly, with "
+            "NUMBA_ENABLE_CUDASIM=1 in the environment"
+        )
+    return name
+
+
 def parser(file, doc):
     """The standard arguments of the demo in ``file`` (pass ``__file__`` and ``__doc__``); add a demo's
-    own with ``p.add_argument`` before ``p.parse_args(argv)``. ``args.name`` is the script's name and
-    ``args.start`` the time it started (``time.perf_counter()``)."""
+    own with ``p.add_argument`` before ``p.parse_args(argv)``. ``args.name`` is the script's name,
+    ``args.start`` the time it started (``time.perf_counter()``) and ``args.device`` its device."""
     path = Path(file).resolve()
     name = path.stem
     p = argparse.ArgumentParser(prog=f"python {path.relative_to(HERE.parent)}", description=doc.split("\n\n")[0])
@@ -44,6 +73,9 @@ def parser(file, doc):
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--quick", action="store_true", help="a reduced run (seconds), as the tests run it")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument(
+        "--device", type=device_argument, default="cpu", metavar="{cpu,cuda,cuda:0}", help="where to compute"
+    )
     p.set_defaults(name=name, start=time.perf_counter())
     return p
 
@@ -116,13 +148,13 @@ def fashion(n_train=None, n_test=None, *, seed=None, standardize=False, image_si
     return x_train, y_train, x_test, y_test
 
 
-def mlp(sizes, activation, norm=None, bias=True):
+def mlp(sizes, activation, norm=None, bias=True, *, device):
     """A multi-layer perceptron: ``sizes = [784, 256, 128, 10]`` gives
     Linear(784, 256) [-> norm(256)] -> activation -> Linear(256, 128) [-> norm(128)] -> activation -> Linear(128, 10).
 
     activation: a module class or a function returning a fresh module (``nn.ReLU``,
     ``lambda: nn.LeakyReLU(0.1)``). norm: the same, called with the width (``nn.BatchNorm1d``,
-    ``lambda width: nn.GroupNorm(8, width)``), or None.
+    ``lambda width: nn.GroupNorm(8, width)``), or None. device: where its parameters live.
     """
     layers = []
     for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
@@ -131,15 +163,15 @@ def mlp(sizes, activation, norm=None, bias=True):
             layers.append(norm(n_out))
         layers.append(activation())
     layers.append(nn.Linear(sizes[-2], sizes[-1], bias=bias))
-    return nn.Sequential(*layers)
+    return nn.Sequential(*layers).to(device)
 
 
-def cnn(channels, activation, norm=None, image_size=28, hidden=None, classes=10):
+def cnn(channels, activation, norm=None, image_size=28, hidden=None, classes=10, *, device):
     """A small convolutional network for (N, 1, image_size, image_size) images: for each width c of
     ``channels``, Conv2d(3 x 3, padding 1) [-> norm(c)] -> activation -> MaxPool2d(2); then Flatten,
     [Linear -> activation to ``hidden`` units,] and a Linear layer to the class scores.
 
-    activation, norm: as for :func:`mlp` (norm gets the number of channels: ``nn.BatchNorm2d``).
+    activation, norm, device: as for :func:`mlp` (norm gets the number of channels: ``nn.BatchNorm2d``).
     """
     layers, c_in, size = [], 1, image_size
     for c in channels:
@@ -154,22 +186,32 @@ def cnn(channels, activation, norm=None, image_size=28, hidden=None, classes=10)
         layers += [nn.Linear(width, hidden), activation()]
         width = hidden
     layers.append(nn.Linear(width, classes))
-    return nn.Sequential(*layers)
+    return nn.Sequential(*layers).to(device)
 
 
 def count_parameters(model):
     return sum(p.numel() for p in model.parameters())
 
 
-def as_tensor(x):
-    """A NumPy array as a Tensor (sharing its memory); a Tensor as it is."""
-    return mg.from_numpy(x) if isinstance(x, np.ndarray) else x
+def as_tensor(x, device):
+    """A NumPy array or a Tensor as a Tensor on ``device``: on the CPU a NumPy array's memory is shared,
+    not copied, and a Tensor already on ``device`` is returned as it is."""
+    t = mg.from_numpy(x) if isinstance(x, np.ndarray) else x
+    return t.to(device)
+
+
+def device_of(model):
+    """Where the model's parameters live ("cpu" for a model without any)."""
+    return next((p.device for p in model.parameters()), "cpu")
 
 
 def predict(model, x, batch_size=2000):
-    """The model's outputs for ``x`` (NumPy array or Tensor) as one NumPy array, in batches, without a graph."""
+    """The model's outputs for ``x`` (NumPy array or Tensor) as one NumPy array, in batches, without a
+    graph: each batch goes to the model's device, and its outputs come back to the host."""
+    device = device_of(model)
     with mg.no_grad():
-        return np.concatenate([model(as_tensor(x[s : s + batch_size])).numpy() for s in range(0, len(x), batch_size)])
+        outputs = [model(as_tensor(x[s : s + batch_size], device)) for s in range(0, len(x), batch_size)]
+        return np.concatenate([out.cpu().numpy() for out in outputs])
 
 
 def predicted_classes(model, x, batch_size=2000):
@@ -184,7 +226,7 @@ def predicted_classes(model, x, batch_size=2000):
 
 
 def _labels(y):
-    return y.numpy() if isinstance(y, mg.Tensor) else np.asarray(y)
+    return y.cpu().numpy() if isinstance(y, mg.Tensor) else np.asarray(y)
 
 
 def accuracy(model, x, y, batch_size=2000):
@@ -202,28 +244,33 @@ def error_rate(model, x, y, batch_size=2000):
 # --------------------------------------------------------------------------------------------------
 
 
-def random_batches(x, y, batch_size, rng, replace=True):
-    """Endless batches of Tensors, each drawn afresh from ``rng`` (a seed or a NumPy Generator): with
-    replacement (``rng.integers``) or, with ``replace=False``, without (``rng.choice``)."""
+# The batch generators pick each batch's examples from (x, y), NumPy arrays on the host (or Tensors),
+# and hand the batch over on ``device``: on a GPU, one small copy per step.
+
+
+def random_batches(x, y, batch_size, rng, replace=True, *, device):
+    """Endless batches of Tensors on ``device``, each drawn afresh from ``rng`` (a seed or a NumPy
+    Generator): with replacement (``rng.integers``) or, with ``replace=False``, without (``rng.choice``)."""
     rng = np.random.default_rng(rng)
     while True:
         i = rng.integers(0, len(x), batch_size) if replace else rng.choice(len(x), batch_size, replace=False)
-        yield as_tensor(x[i]), as_tensor(y[i])
+        yield as_tensor(x[i], device), as_tensor(y[i], device)
 
 
-def shuffled_batches(x, y, batch_size, seed):
-    """Endless epochs of batches of Tensors: every epoch is a new shuffle of (x, y) (minigrad's DataLoader)."""
+def shuffled_batches(x, y, batch_size, seed, *, device):
+    """Endless epochs of batches of Tensors on ``device``: every epoch is a new shuffle of (x, y)
+    (minigrad's DataLoader)."""
     loader = DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=True, seed=seed)
     while True:
         for xb, yb in loader:
-            yield as_tensor(xb), as_tensor(yb)
+            yield as_tensor(xb, device), as_tensor(yb, device)
 
 
-def ordered_batches(x, y, batch_size):
-    """One pass over (x, y) in order, in whole batches of Tensors: every run sees the same examples in
-    the same order, whatever its batch size."""
+def ordered_batches(x, y, batch_size, *, device):
+    """One pass over (x, y) in order, in whole batches of Tensors on ``device``: every run sees the same
+    examples in the same order, whatever its batch size."""
     for s in range(0, len(x) - batch_size + 1, batch_size):
-        yield as_tensor(x[s : s + batch_size]), as_tensor(y[s : s + batch_size])
+        yield as_tensor(x[s : s + batch_size], device), as_tensor(y[s : s + batch_size], device)
 
 
 def train(
@@ -241,7 +288,8 @@ def train(
 ):
     """The training loop of every demo: ``steps`` times take a batch, compute the loss, backpropagate, step.
 
-    batches: an iterator of (input, target) Tensors (``random_batches``, ``shuffled_batches``).
+    batches: an iterator of (input, target) Tensors on the model's device (``random_batches``,
+    ``shuffled_batches``). Only the loss comes back to the host, as a number (``loss.item()``).
     evaluate: called as ``evaluate(step)`` after every ``every``-th step; it returns None, a dict of
     numbers to show on the progress bar, or True to stop the run there.
     max_loss: the run stops, diverged, when a batch's loss is above it or not a number;
@@ -344,7 +392,7 @@ def save_figure(fig, out, filename, dpi=120):
 def _plain(value):
     """NumPy scalars/arrays and Tensors as JSON-friendly Python values."""
     if hasattr(value, "detach") and hasattr(value, "numpy"):
-        value = value.detach().numpy()
+        value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -363,11 +411,12 @@ def save_json(data, out, filename):
 
 def save_outputs(args, record, figures, dpi=120):
     """The end of every demo: each figure of ``figures`` ({file name: matplotlib figure}) as a PNG, and
-    ``record`` (every plotted number, with the list of figures) as ``<name>.json``, into ``--out``;
-    then the time the demo took. Returns ``record``."""
+    ``record`` (every plotted number, with the list of figures and the device) as ``<name>.json``, into
+    ``--out``; then the time the demo took. Returns ``record``."""
     record["figures"] = list(figures)
+    record["device"] = args.device
     for filename, fig in figures.items():
         save_figure(fig, args.out, filename, dpi)
     save_json(record, args.out, f"{args.name}.json")
-    print(f"time: {time.perf_counter() - args.start:.1f} s")
+    print(f"time: {time.perf_counter() - args.start:.1f} s on {args.device}")
     return record

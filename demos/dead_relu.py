@@ -60,8 +60,8 @@ ACTIVATIONS = {
 BIAS_SETTINGS = [("he", 0.0), ("he", 0.01), ("normal(0.01)", 0.0), ("normal(0.01)", 0.01)]
 
 
-def build(activation, hidden):
-    return mlp([784, *hidden, 10], ACTIVATIONS[activation])
+def build(activation, hidden, device):
+    return mlp([784, *hidden, 10], ACTIVATIONS[activation], device=device)
 
 
 def hidden_linears(model):
@@ -101,7 +101,7 @@ def measure(model, x, y, backward=True):
         "zero_grad_rows_fraction": [g["zero_rows_fraction"] if g else None for g in wg],
         "zero_grad_rows": [g["zero_rows"] if g else None for g in wg],
         "loss": float(loss.item()),
-        "accuracy": float((scores.detach().numpy().argmax(axis=1) == y.numpy()).mean()),
+        "accuracy": float((scores.detach().cpu().numpy().argmax(axis=1) == y.cpu().numpy()).mean()),
     }
     return out, pre_max, off_sets
 
@@ -117,26 +117,27 @@ def oversized_step(model, x, y, batch, lr):
 
 
 def recovery(model, x, y, steps, seed, batch_size=128, lr=1e-3):
-    """Ordinary training after the accident: Adam (its step size does not grow with the huge gradients)."""
-    batches = random_batches(x, y, batch_size, seed, replace=False)
+    """Ordinary training after the accident: Adam (its step size does not grow with the huge gradients).
+    x, y: the training set as Tensors on the model's device (the batches are picked there)."""
+    batches = random_batches(x, y, batch_size, seed, replace=False, device=x.device)
     losses, _ = train(model, optim.Adam(model.parameters(), lr=lr), batches, steps)
     model.zero_grad()
     return losses
 
 
 def run_activation(name, hidden, x, y, batch, lr, steps, seed):
-    model = build(name, hidden)
+    model = build(name, hidden, x.device)
     init.apply_(model, "he", bias=0.0, generator=seed)  # the same weights for every activation
     before, pre_before, _ = measure(model, x, y, backward=False)
     step_loss = oversized_step(model, x, y, batch, lr)
     slopes = [float(m.weight.item()) for m in model if isinstance(m, nn.PReLU)]
     after, pre_after, off = measure(model, x, y)
-    rows_after = [m.weight.detach().numpy().copy() for m in hidden_linears(model)]
+    rows_after = [m.weight.detach().cpu().numpy().copy() for m in hidden_linears(model)]
     losses = recovery(model, x, y, steps, seed + 1)
     final, _, off_final = measure(model, x, y, backward=False)
     still_off, unchanged = [], []
     for units, units_final, w0, m in zip(off, off_final, rows_after, hidden_linears(model)):
-        w1 = m.weight.detach().numpy()
+        w1 = m.weight.detach().cpu().numpy()
         if len(units) == 0:
             still_off.append(None)
             unchanged.append(None)
@@ -161,7 +162,7 @@ def run_activation(name, hidden, x, y, batch, lr, steps, seed):
 def run_bias(hidden, x, y, batch, lr, seed):
     out = {}
     for scheme, bias in BIAS_SETTINGS:
-        model = build("ReLU", hidden)
+        model = build("ReLU", hidden, x.device)
         init.apply_(model, scheme, bias=bias, generator=seed)
         at_init, _, _ = measure(model, x, y, backward=False)
         oversized_step(model, x, y, batch, lr)
@@ -182,7 +183,7 @@ def main(argv=None):
     batch_size = 128
 
     images, labels, _, _ = fashion(n, 0, seed=args.seed, standardize=True)  # zero-centred, unit std (section 2)
-    x, y = mg.tensor(images), mg.tensor(labels)
+    x, y = mg.tensor(images, device=args.device), mg.tensor(labels, device=args.device)  # the whole training set
     batch = np.random.default_rng(args.seed + 100).choice(n, batch_size, replace=False)
     mg.manual_seed(args.seed)
 

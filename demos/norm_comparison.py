@@ -32,7 +32,7 @@ import copy
 import time
 
 import numpy as np
-from common import bar, error_rate, fashion, mlp, parser, predict, save_outputs, single_threaded, train
+from common import as_tensor, bar, error_rate, fashion, mlp, parser, predict, save_outputs, single_threaded, train
 from figures import norm_comparison as figures
 
 import minigrad as mg
@@ -108,12 +108,12 @@ def norm_layer(name, width):
     raise ValueError(name)
 
 
-def train_one(norm, batch_size, data, cfg, seed, base_lr, progress):
+def train_one(norm, batch_size, data, cfg, seed, base_lr, progress, device):
     """Train from the same initial weights (seed) on the same examples (the first cfg['examples'] of
-    one shuffled order); return the test error curve against the number of examples seen."""
+    one shuffled order), on ``device``; return the test error curve against the number of examples seen."""
     x_train, y_train, x_test, y_test = data
     mg.manual_seed(seed)
-    model = mlp([784, HIDDEN, HIDDEN, 10], nn.ReLU, norm=lambda width: norm_layer(norm, width))
+    model = mlp([784, HIDDEN, HIDDEN, 10], nn.ReLU, norm=lambda width: norm_layer(norm, width), device=device)
     opt = optim.SGD(model.parameters(), lr=base_lr * batch_size / 32, momentum=0.9)
     order = np.random.default_rng(seed).permutation(len(x_train))[: cfg["examples"]]
     loader = DataLoader(TensorDataset(x_train[order], y_train[order]), batch_size=batch_size, drop_last=True)
@@ -128,7 +128,7 @@ def train_one(norm, batch_size, data, cfg, seed, base_lr, progress):
             return {"error": errors[-1]}
 
     progress.set_description(f"{norm}, batch {batch_size}")
-    batches = ((mg.from_numpy(xb), mg.from_numpy(yb)) for xb, yb in loader)
+    batches = ((as_tensor(xb, device), as_tensor(yb, device)) for xb, yb in loader)
     losses, _ = train(model, opt, batches, steps, bar=progress, every=1, evaluate=evaluate)
     out = {
         "examples_seen": seen,
@@ -160,7 +160,7 @@ def batch_size_experiment(data, cfg, seed, base_lr, args):
         runs[norm] = {}
         for b in BATCH_SIZES:
             t0 = time.perf_counter()
-            r = train_one(norm, b, data, cfg, seed, base_lr, progress)
+            r = train_one(norm, b, data, cfg, seed, base_lr, progress, args.device)
             r["train_s"] = time.perf_counter() - t0
             runs[norm][str(b)] = r
     progress.close()

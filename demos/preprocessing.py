@@ -2,7 +2,8 @@
 
 Lecture 4, slides 19-22. X is an N x D matrix, one sample per row. Every statistic below is fitted on
 training data with ``minigrad.preprocessing`` (StandardScaler, PCA, ZCA, ImageNormalizer) and then
-applied with ``transform``. Writes into --out:
+applied with ``transform``, on NumPy arrays: this demo makes no tensors, so it computes on the CPU
+whatever --device says (every demo takes the option). Writes into --out:
 
     point_cloud.png          slide 20-21: a 2-D point cloud, original / zero-centred / normalised /
                              decorrelated (PCA) / whitened, with the covariance matrix of each

@@ -80,17 +80,18 @@ def settings(quick):
     }
 
 
-def build_mlp(activation, cfg, seed):
+def build_mlp(activation, cfg, seed, device):
     """784 -> hidden -> hidden -> hidden -> 10: four weight layers, three activations."""
     act, scheme = ACTIVATIONS[activation]
-    model = mlp([784] + [cfg["hidden"]] * 3 + [10], act)
+    model = mlp([784] + [cfg["hidden"]] * 3 + [10], act, device=device)
     init.apply_(model, scheme, bias=0.0, generator=seed)
     return model
 
 
-def run_grid(build, data, cfg, seed, progress):
+def run_grid(build, data, cfg, seed, progress, device):
     """Every activation at every rate of the grid, ``cfg["repeats"]`` times (other initial weights and
-    batch orders, the same data); build(activation, cfg, seed) returns the initialised model.
+    batch orders, the same data), on ``device``; build(activation, cfg, seed, device) returns the
+    initialised model.
     Returns {activation: {lr: the training error curves, their mean, and whether a run diverged}}."""
     x, y, x_eval, y_eval = data
     grid = {}
@@ -102,8 +103,9 @@ def run_grid(build, data, cfg, seed, progress):
             for r in range(cfg["repeats"]):
                 mg.manual_seed(seed + r)
                 progress.set_description(f"{activation}, lr {lr:g}")
-                model = build(activation, cfg, seed + r)
-                batches = random_batches(x, y, cfg["batch_size"], seed + r + 1)  # the same for every activation
+                model = build(activation, cfg, seed + r, device)
+                # the same batches for every activation
+                batches = random_batches(x, y, cfg["batch_size"], seed + r + 1, device=device)
                 opt = optim.SGD(model.parameters(), lr=lr)
                 curve = train_curve(
                     model,
@@ -190,7 +192,7 @@ def main(argv=None):
     total = len(ACTIVATIONS) * len(cfg["lr_grid"]) * cfg["steps"] * cfg["repeats"]
     with single_threaded():
         progress = bar(total, "training", args)
-        grid = run_grid(build_mlp, data, cfg, args.seed, progress)
+        grid = run_grid(build_mlp, data, cfg, args.seed, progress, args.device)
         progress.close()
     scored, ratios = score(grid, cfg["target_error"])
     result = {}

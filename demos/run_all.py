@@ -5,6 +5,7 @@
     python demos/run_all.py -j 1             # one at a time
     python demos/run_all.py --lecture        # only the lecture demos (--reproductions: only those)
     python demos/run_all.py batchnorm he_deep_relu   # only the named demos
+    python demos/run_all.py --device cuda -j 2       # every demo on the GPU, two at a time
 
 Each demo runs in its own process with one thread (MINIGRAD_NUM_THREADS=1 and one BLAS thread): the
 demos' matrices are small, so one process per core does far more work than one process using every
@@ -69,10 +70,10 @@ def child_env():
     return env
 
 
-def start(name, script, out_root, quick, seed):
+def start(name, script, out_root, quick, seed, device):
     out = out_root / name
     out.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, str(script), "--out", str(out), "--seed", str(seed), "--no-progress"]
+    argv = [sys.executable, str(script), "--out", str(out), "--seed", str(seed), "--no-progress", "--device", device]
     argv += ["--quick"] if quick else []
     log = open(out / "log.txt", "w")  # noqa: SIM115 (closed when the process ends)
     proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=child_env())
@@ -95,14 +96,14 @@ def wait_any(running):
     return job
 
 
-def run(names, scripts, out_root, quick, seed, jobs):
+def run(names, scripts, out_root, quick, seed, jobs, device="cpu"):
     """Run the demos, ``jobs`` at a time, longest first; returns the finished jobs in order of ending."""
     queue = sorted(names, key=lambda n: -SECONDS.get(n, 0))
     running, finished = [], []
     while queue or running:
         while queue and len(running) < jobs:
             name = queue.pop(0)
-            running.append(start(name, scripts[name], out_root, quick, seed))
+            running.append(start(name, scripts[name], out_root, quick, seed, device))
             print(f"  started  {name}", flush=True)
         job = wait_any(running)
         running.remove(job)
@@ -130,6 +131,7 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--quick", action="store_true", help="the small versions (seconds each)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu", help="every demo's --device: cpu (default), cuda or cuda:0")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="demos at a time (default: cores)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--lecture", action="store_const", const="lecture", dest="group", help="the lecture demos only")
@@ -144,7 +146,7 @@ def main(argv=None):
     jobs = max(1, min(args.jobs, len(names)))
     print(f"running {len(names)} demo(s), {jobs} at a time; each one's output goes to {args.out}/<demo>/log.txt")
     t0 = time.perf_counter()
-    finished = run(names, scripts, args.out, args.quick, args.seed, jobs)
+    finished = run(names, scripts, args.out, args.quick, args.seed, jobs, args.device)
     table = summary(finished, time.perf_counter() - t0, jobs)
     print("\n" + table)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@
     python demos/train_mlp.py                  # 2 epochs, about 86.5% test accuracy, ~10-20 s
     python demos/train_mlp.py --quick          # a few seconds on a slice of the data (for the tests)
     python demos/train_mlp.py --epochs 5 --optimizer sgd --lr 0.05
+    python demos/train_mlp.py --device cuda    # on an NVIDIA GPU (pip install -e ".[cuda]")
 
 The network is 784 -> 256 -> 128 -> 10 with ReLU, trained with Adam (lr 1e-3, batches of 128) on the
 60000 training images, whose pixels are zero-centred and scaled to unit standard deviation with the
@@ -56,12 +57,12 @@ def main(argv=None):
     t_data = time.perf_counter() - t_start
     print(f"Fashion-MNIST: {x_train.shape[0]} training and {x_test.shape[0]} test images ({t_data:.2f} s to load)")
 
-    model = mlp([28 * 28, *args.hidden, 10], nn.ReLU)
+    model = mlp([28 * 28, *args.hidden, 10], nn.ReLU, device=args.device)
     if args.optimizer == "adam":
         opt = optim.Adam(model.parameters(), lr=args.lr)
     else:
         opt = optim.SGD(model.parameters(), lr=args.lr, momentum=0.9)
-    batches = shuffled_batches(x_train, y_train, args.batch_size, args.seed)
+    batches = shuffled_batches(x_train, y_train, args.batch_size, args.seed, device=args.device)
     steps_per_epoch = -(-len(x_train) // args.batch_size)
     # Evaluate on the test set a few times per epoch (the last one at the end of the epoch).
     evals = max(1, min(args.evals_per_epoch, steps_per_epoch))

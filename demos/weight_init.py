@@ -62,11 +62,11 @@ BINS = 40
 RELU_RANGE = 4.0  # ReLU histograms over (0, 4]; the exact zeros are counted apart
 
 
-def deep_net(activation, width, depth):
+def deep_net(activation, width, depth, device):
     layers = []
     for _ in range(depth):
         layers += [nn.Linear(width, width, bias=False), nn.Tanh() if activation == "tanh" else nn.ReLU()]
-    return nn.Sequential(*layers)
+    return nn.Sequential(*layers).to(device)
 
 
 def relu_bins():
@@ -76,14 +76,14 @@ def relu_bins():
     return edges
 
 
-def run_setting(setting, width, depth, batch, seed):
+def run_setting(setting, width, depth, batch, seed, device):
     """Initialise, run forward + backward under two Recorders, return the per-layer numbers."""
     key, activation, scheme, label = setting
-    net = deep_net(activation, width, depth)
+    net = deep_net(activation, width, depth, device)
     init.apply_(net, scheme, bias=None, generator=seed)
     rng = np.random.default_rng(seed + 1)
-    x = mg.tensor(rng.standard_normal((batch, width)).astype(np.float32))
-    g = mg.tensor(rng.standard_normal((batch, width)).astype(np.float32))
+    x = mg.tensor(rng.standard_normal((batch, width)).astype(np.float32), device=device)
+    g = mg.tensor(rng.standard_normal((batch, width)).astype(np.float32), device=device)
     acts = [m for m in net if not isinstance(m, nn.Linear)]
     linears = [m for m in net if isinstance(m, nn.Linear)]
     bins = BINS if activation == "tanh" else relu_bins()  # tanh: over its range (-1, 1)
@@ -128,12 +128,12 @@ def distinct_units(h, tol=1e-4):
     return len(reps)
 
 
-def zero_init_experiment(seed, steps, d_in=20, hidden=32, classes=4, n=2000, batch=64, lr=0.5):
+def zero_init_experiment(seed, steps, device, d_in=20, hidden=32, classes=4, n=2000, batch=64, lr=0.5):
     rng = np.random.default_rng(seed + 7)
     teacher = rng.standard_normal((d_in, classes))
     X = rng.standard_normal((n, d_in)).astype(np.float32)
     Y = (X @ teacher + 0.5 * np.tanh(X[:, :classes] * 3)).argmax(axis=1)
-    x, y = mg.tensor(X), mg.tensor(Y)
+    x, y = mg.tensor(X, device=device), mg.tensor(Y, device=device)
     variants = [
         ("zeros_tanh", "all-zero weights and biases, tanh", "tanh", "zeros"),
         ("zeros_sigmoid", "all-zero weights and biases, sigmoid", "sigmoid", "zeros"),
@@ -142,7 +142,7 @@ def zero_init_experiment(seed, steps, d_in=20, hidden=32, classes=4, n=2000, bat
     results = {}
     every = max(1, steps // 30)
     for key, label, act, scheme in variants:
-        net = mlp([d_in, hidden, hidden, classes], nn.Tanh if act == "tanh" else nn.Sigmoid)
+        net = mlp([d_in, hidden, hidden, classes], nn.Tanh if act == "tanh" else nn.Sigmoid, device=device)
         init.apply_(net, scheme, bias=0.0, generator=seed)
         hidden_acts = [net[1], net[3]]
         r = {
@@ -161,16 +161,16 @@ def zero_init_experiment(seed, steps, d_in=20, hidden=32, classes=4, n=2000, bat
                 scores = net(x)
             r["step"].append(step)
             r["loss"].append(float(F.cross_entropy(scores, y).item()))
-            r["accuracy"].append(float((scores.numpy().argmax(axis=1) == Y).mean()))
+            r["accuracy"].append(float((scores.cpu().numpy().argmax(axis=1) == Y).mean()))
             for i, m in enumerate(hidden_acts):
                 h = rec.values[rec.name_of(m)].astype(np.float64)
                 r["distinct_units"][i].append(distinct_units(h))
                 r["unit_spread"][i].append(float(h.std(axis=1).mean()))
 
         measure(0)
-        batches = random_batches(x, y, batch, seed + 8, replace=False)
+        batches = random_batches(x, y, batch, seed + 8, replace=False, device=device)
         train(net, optim.SGD(net.parameters(), lr=lr), batches, steps, every=1, evaluate=measure)
-        w1 = net[0].weight.detach().numpy()
+        w1 = net[0].weight.detach().cpu().numpy()
         r["distinct_first_layer_rows"] = distinct_units(w1.T.astype(np.float64), tol=1e-6)  # units' weight rows
         results[key] = r
     return {"hidden": hidden, "d_in": d_in, "classes": classes, "steps": steps, "lr": lr, "runs": results}
@@ -196,10 +196,11 @@ def main(argv=None):
             net["settings"], net["relu_range"] = {}, RELU_RANGE
             for setting in SETTINGS:
                 progress.set_postfix(run=f"{net['width']}-wide {setting[3]}")
-                net["settings"][setting[0]] = run_setting(setting, net["width"], net["depth"], net["batch"], args.seed)
+                width, depth, batch = net["width"], net["depth"], net["batch"]
+                net["settings"][setting[0]] = run_setting(setting, width, depth, batch, args.seed, args.device)
                 progress.update()
         progress.set_postfix(run="all-zero init")
-        zero = zero_init_experiment(args.seed, zero_steps)
+        zero = zero_init_experiment(args.seed, zero_steps, args.device)
         progress.update()
         progress.close()
 

@@ -42,7 +42,7 @@ from minigrad.nn import functional as F
 FOOTWEAR = (5, 7, 9)  # sandal, sneaker, ankle boot
 
 
-def per_example_weight_grads(inputs, targets, w, b):
+def per_example_weight_grads(inputs, targets, w, b, device):
     """dL/dw for every example of a sigmoid neuron with binary cross-entropy, by autograd.
 
     The trick: give every example its own copy of w (the rows of W, all equal to w). The loss is a
@@ -51,11 +51,11 @@ def per_example_weight_grads(inputs, targets, w, b):
     sigmoid(z_n) against the label t_n, written so that it never overflows.
     """
     n, d = inputs.shape
-    W = mg.tensor(np.broadcast_to(w, (n, d)).astype(np.float32), requires_grad=True)
-    z = (W * mg.tensor(inputs)).sum(dim=1) + float(b)
-    loss = (F.softplus(z) - mg.tensor(targets) * z).sum()
+    W = mg.tensor(np.broadcast_to(w, (n, d)).astype(np.float32), device=device, requires_grad=True)
+    z = (W * mg.tensor(inputs, device=device)).sum(dim=1) + float(b)
+    loss = (F.softplus(z) - mg.tensor(targets, device=device) * z).sum()
     loss.backward()
-    return W.grad.numpy()
+    return W.grad.cpu().numpy()
 
 
 def sign_statistics(grads):
@@ -68,7 +68,7 @@ def sign_statistics(grads):
     return single, share_pos
 
 
-def gradient_signs(images, labels, seed):
+def gradient_signs(images, labels, seed, device):
     """Per-example gradient signs of one sigmoid neuron for four kinds of input."""
     rng = np.random.default_rng(seed)
     targets = np.isin(labels, FOOTWEAR).astype(np.float32)
@@ -77,11 +77,11 @@ def gradient_signs(images, labels, seed):
     # A hidden layer of 256 units on standardised pixels, Xavier-initialised: its sigmoid outputs are
     # all in (0, 1), its tanh outputs in (-1, 1) and centred near 0.
     mg.manual_seed(seed)
-    layer = nn.Linear(images.shape[1], 256)
+    layer = nn.Linear(images.shape[1], 256).to(device)
     nn.init.xavier_normal_(layer.weight, generator=seed)
     with mg.no_grad():
-        pre = layer(mg.tensor(standard))
-        sig_out, tanh_out = F.sigmoid(pre).numpy(), F.tanh(pre).numpy()
+        pre = layer(mg.tensor(standard, device=device))
+        sig_out, tanh_out = F.sigmoid(pre).cpu().numpy(), F.tanh(pre).cpu().numpy()
     kinds = {
         "raw pixels": images,
         "centred pixels": centred,
@@ -91,7 +91,7 @@ def gradient_signs(images, labels, seed):
     result = {}
     for name, x in kinds.items():
         w = rng.normal(0.0, 0.01, x.shape[1])  # the lecture's small random initial weights
-        grads = per_example_weight_grads(x, targets, w, 0.0)
+        grads = per_example_weight_grads(x, targets, w, 0.0, device)
         single, share_pos = sign_statistics(grads)
         result[name] = {
             "input_min": float(x.min()),
@@ -123,7 +123,7 @@ def teacher(x):
     return 1.0 / (1.0 + np.exp(-(x @ W_STAR)))
 
 
-def sgd_path(x, lr, steps, seed):
+def sgd_path(x, lr, steps, seed, device):
     """SGD on a 2-weight sigmoid neuron, one random example per step, with minigrad's autograd.
 
     Returns the path of w (one row per step, starting at w = 0) and whether it diverged (then it
@@ -131,17 +131,17 @@ def sgd_path(x, lr, steps, seed):
     """
     t = teacher(x)
     rng = np.random.default_rng(seed)
-    w = mg.zeros(2, dtype=mg.float64, requires_grad=True)
-    path = [w.detach().numpy().copy()]
+    w = mg.zeros(2, dtype=mg.float64, device=device, requires_grad=True)
+    path = [w.detach().cpu().numpy().copy()]
     for _ in range(steps):
         i = int(rng.integers(len(x)))
-        z = (w * mg.tensor(x[i])).sum()
+        z = (w * mg.tensor(x[i], device=device)).sum()
         loss = F.softplus(z) - float(t[i]) * z
         w.grad = None
         loss.backward()
         with mg.no_grad():
             w.sub_(w.grad, alpha=lr)
-        now = w.detach().numpy().copy()
+        now = w.detach().cpu().numpy().copy()
         path.append(now)
         if not np.isfinite(now).all() or np.abs(now).max() > 50:
             return np.array(path), True
@@ -163,7 +163,7 @@ def mean_loss_grid(x, w1, w2):
     return np.mean(np.logaddexp(0.0, z) - t * z, axis=-1) - np.mean(np.logaddexp(0.0, x @ W_STAR) - t * (x @ W_STAR))
 
 
-def zigzag(seed, quick):
+def zigzag(seed, quick, device):
     x_pos, x_cen = toy_data(seed)
     lrs = [1.0, 2.0, 4.0, 8.0, 16.0] if quick else [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
     shared_lr = 2.0
@@ -172,7 +172,7 @@ def zigzag(seed, quick):
     for name, x in (("positive inputs", x_pos), ("centred inputs", x_cen)):
         grid, paths = {}, {}
         for lr in lrs:
-            paths[lr], diverged = sgd_path(x, lr, steps, seed + 1)
+            paths[lr], diverged = sgd_path(x, lr, steps, seed + 1, device)
             grid[lr] = {"steps_to_w_star": None if diverged else steps_to_stay_within(paths[lr]), "diverged": diverged}
         reached = {lr: g["steps_to_w_star"] for lr, g in grid.items() if g["steps_to_w_star"] is not None}
         best_lr = min(reached, key=reached.get) if reached else None
@@ -200,14 +200,14 @@ def zigzag(seed, quick):
 # ----------------------------------------------------------------------------------------------
 
 
-def train_softmax(x, y, lr, steps, batch, eval_every, seed, progress):
+def train_softmax(x, y, lr, steps, batch, eval_every, seed, progress, device):
     """Plain SGD on a linear classifier (784 -> 10, zero-initialised); the full-set loss every few steps."""
-    model = nn.Linear(x.shape[1], 10)
+    model = nn.Linear(x.shape[1], 10).to(device)
     with mg.no_grad():
         model.weight.zero_()
         model.bias.zero_()
     opt = optim.SGD(model.parameters(), lr=lr)
-    x_all, y_all = mg.tensor(x), mg.tensor(y)
+    x_all, y_all = mg.tensor(x, device=device), mg.tensor(y, device=device)
     eval_steps, losses = [0], [float(np.log(10))]
 
     def evaluate(step):
@@ -217,7 +217,8 @@ def train_softmax(x, y, lr, steps, batch, eval_every, seed, progress):
         losses.append(full if np.isfinite(full) else None)  # None: overflowed (JSON has no inf)
         return not np.isfinite(full) or full > 20  # blown up: this rate will not hold the loss at the target
 
-    train(model, opt, random_batches(x, y, batch, seed), steps, bar=progress, every=eval_every, evaluate=evaluate)
+    batches = random_batches(x, y, batch, seed, device=device)
+    train(model, opt, batches, steps, bar=progress, every=eval_every, evaluate=evaluate)
     return eval_steps, losses
 
 
@@ -256,7 +257,7 @@ def softmax_preprocessing(images, labels, args):
     for name, x in variants.items():
         runs = {}
         for lr in lrs:
-            ev, losses = train_softmax(x, labels, lr, steps, batch, eval_every, seed, progress)
+            ev, losses = train_softmax(x, labels, lr, steps, batch, eval_every, seed, progress, args.device)
             runs[str(lr)] = {"eval_step": ev, "loss": losses, "steps_to_target": steps_to_target(ev, losses, target)}
         reached = {lr: r["steps_to_target"] for lr, r in runs.items() if r["steps_to_target"] is not None}
         if reached:
@@ -285,8 +286,8 @@ def main(argv=None):
     with single_threaded():
         images, labels, _, _ = fashion(2000 if args.quick else 10000, 0, seed=args.seed)
         n_signs = 500 if args.quick else 2000
-        signs = gradient_signs(images[:n_signs], labels[:n_signs], args.seed)
-        path, toy = zigzag(args.seed, args.quick)
+        signs = gradient_signs(images[:n_signs], labels[:n_signs], args.seed, args.device)
+        path, toy = zigzag(args.seed, args.quick, args.device)
         softmax = softmax_preprocessing(images, labels, args)
 
     record = {

@@ -21,7 +21,7 @@ def test_per_example_gradients_match_the_chain_rule():
     x = rng.normal(size=(7, 5)).astype(np.float32)
     t = rng.integers(0, 2, 7).astype(np.float32)
     w, b = rng.normal(size=5), 0.3
-    grads = demo.per_example_weight_grads(x, t, w, b)
+    grads = demo.per_example_weight_grads(x, t, w, b, "cpu")
     z = x.astype(np.float64) @ w + b
     expected = (1 / (1 + np.exp(-z)) - t)[:, None] * x
     np.testing.assert_allclose(grads, expected, rtol=1e-4, atol=1e-6)

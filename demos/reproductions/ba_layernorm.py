@@ -35,28 +35,29 @@ BATCH_SIZES = (128, 4, 2)
 NORMS = {"LayerNorm": nn.LayerNorm, "BatchNorm": nn.BatchNorm1d, "none": None}
 
 
-def build(norm, cfg):
-    return mlp([784, cfg["hidden"], cfg["hidden"], 10], nn.ReLU, norm=norm)
+def build(norm, cfg, device):
+    return mlp([784, cfg["hidden"], cfg["hidden"], 10], nn.ReLU, norm=norm, device=device)
 
 
 def adam(parameters, batch_size):
     return optim.Adam(parameters, lr=1e-3)
 
 
-def batch_size_runs(norms, batch_sizes, build, optimizer, data, cfg, seed, progress):
+def batch_size_runs(norms, batch_sizes, build, optimizer, data, cfg, seed, progress, device):
     """Every normalisation at every batch size, from the same initial weights, on the same examples in
-    the same order (so a smaller batch takes more steps). build(norm) returns the model; optimizer(
-    parameters, batch size) its optimizer. Returns {norm name: {batch size: training curve}}."""
+    the same order (so a smaller batch takes more steps), on ``device``. build(norm, device) returns
+    the model; optimizer(parameters, batch size) its optimizer. Returns {norm name: {batch size:
+    training curve}}."""
     x, y, x_test, y_test = data
     runs = {name: {} for name in norms}
     for b in batch_sizes:
         for name, norm in norms.items():
             mg.manual_seed(seed)  # the same initial weights in every run
             progress.set_description(f"{name}, batch {b}")
-            model = build(norm)
+            model = build(norm, device)
             steps = cfg["examples"] // b
             every = max(1, steps // cfg["evals"])
-            batches = ordered_batches(x, y, b)
+            batches = ordered_batches(x, y, b, device=device)
             curve = train_curve(
                 model, optimizer(model.parameters(), b), batches, steps, x_test, y_test, every=every, bar=progress
             )
@@ -76,9 +77,13 @@ def print_errors(runs, batch_sizes, examples):
 def main(argv=None):
     args, cfg = arguments(__file__, __doc__, SETTINGS, argv)
     data = fashion(cfg["examples"], cfg["test"], seed=args.seed, standardize=True)
+
+    def build_run(norm, device):  # this run's network (its width is in cfg)
+        return build(norm, cfg, device)
+
     with single_threaded():
         progress = bar(len(NORMS) * sum(cfg["examples"] // b for b in BATCH_SIZES), "training", args)
-        runs = batch_size_runs(NORMS, BATCH_SIZES, lambda norm: build(norm, cfg), adam, data, cfg, args.seed, progress)
+        runs = batch_size_runs(NORMS, BATCH_SIZES, build_run, adam, data, cfg, args.seed, progress, args.device)
         progress.close()
     record = {"config": {**cfg, "seed": args.seed, "quick": args.quick, "batch_sizes": list(BATCH_SIZES)}, "runs": runs}
     print_errors(runs, BATCH_SIZES, cfg["examples"])

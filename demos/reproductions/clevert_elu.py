@@ -38,11 +38,11 @@ ACTIVATIONS = {"ELU": nn.ELU, "ReLU": nn.ReLU, "LeakyReLU": lambda: nn.LeakyReLU
 BATCH, LR, MEASURES_PER_EPOCH = 64, 0.01, 4
 
 
-def unit_means(model, x):
-    """Every hidden unit's mean output over the images x, per layer."""
+def unit_means(model, x, device):
+    """Every hidden unit's mean output over the images x, per layer (the model on ``device``)."""
     acts = [m for m in model if not isinstance(m, nn.Linear)]
     with mg.no_grad(), diagnostics.Recorder(model, layers=acts, bins=None, gradients=False, keep_values=True) as rec:
-        model(mg.from_numpy(x))
+        model(mg.tensor(x, device=device))
     return [rec.values[rec.name_of(m)].mean(axis=0) for m in acts]
 
 
@@ -58,18 +58,19 @@ def main(argv=None):
         for name, activation in ACTIVATIONS.items():
             mg.manual_seed(args.seed)
             progress.set_description(name)
-            model = init.apply_(mlp([784] + [128] * 8 + [10], activation), "he", generator=args.seed)
+            model = mlp([784] + [128] * 8 + [10], activation, device=args.device)
+            init.apply_(model, "he", generator=args.seed)
             run = {"epoch": [], "median_unit_mean": [], "median_unit_mean_per_layer": []}
 
             def measure(step, model=model, run=run):
-                means = unit_means(model, probe)
+                means = unit_means(model, probe, args.device)
                 run["epoch"].append(step / steps_per_epoch)
                 run["median_unit_mean"].append(float(np.median(np.concatenate(means))))
                 run["median_unit_mean_per_layer"].append([float(np.median(m)) for m in means])
 
             measure(0)
             opt = optim.SGD(model.parameters(), lr=LR)
-            batches = shuffled_batches(x, y, BATCH, args.seed)  # the same batches for every activation
+            batches = shuffled_batches(x, y, BATCH, args.seed, device=args.device)  # the same for every activation
             run["loss"], _ = train(model, opt, batches, steps, bar=progress, every=every, evaluate=measure)
             run["epoch_loss"] = np.mean(np.reshape(run["loss"], (cfg["epochs"], -1)), axis=1).tolist()
             runs[name] = run

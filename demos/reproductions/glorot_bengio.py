@@ -50,9 +50,9 @@ def standard_init(model, seed):
 def sigmoid_training(data, cfg, seed, args):
     """(a): the mean and std of each hidden layer's sigmoid outputs, and the test error, during training."""
     x_train, y_train, x_test, y_test = data
-    model = standard_init(mlp([784] + [cfg["width"]] * 4 + [10], nn.Sigmoid), seed)
+    model = standard_init(mlp([784] + [cfg["width"]] * 4 + [10], nn.Sigmoid, device=args.device), seed)
     sigmoids = [m for m in model if isinstance(m, nn.Sigmoid)]
-    probe = mg.from_numpy(x_test[: cfg["probe"]])
+    probe = mg.tensor(x_test[: cfg["probe"]], device=args.device)
     rec = {"step": [], "mean": [], "std": [], "test_error": []}
 
     def evaluate(step):
@@ -67,7 +67,7 @@ def sigmoid_training(data, cfg, seed, args):
     evaluate(0)
     progress = bar(cfg["steps"], "(a) sigmoid, batches of 10", args)
     opt = optim.SGD(model.parameters(), lr=cfg["lr"])
-    batches = random_batches(x_train, y_train, 10, seed)
+    batches = random_batches(x_train, y_train, 10, seed, device=args.device)
     rec["loss"], _ = train(model, opt, batches, cfg["steps"], bar=progress, every=cfg["every"], evaluate=evaluate)
     progress.close()
     means = np.array(rec["mean"])
@@ -83,11 +83,11 @@ def histograms(values, edges):
     return [(np.histogram(v, bins=edges)[0] / v.size).tolist() for v in values]
 
 
-def tanh_at_init(x, y, cfg, seed):
+def tanh_at_init(x, y, cfg, seed, device):
     """(b): activations, back-propagated gradients and weight gradients per layer at initialisation."""
     out = {}
     for name in ("standard", "normalised"):
-        model = mlp([784] + [cfg["deep_width"]] * 5 + [10], nn.Tanh)
+        model = mlp([784] + [cfg["deep_width"]] * 5 + [10], nn.Tanh, device=device)
         if name == "standard":
             standard_init(model, seed)
         else:
@@ -95,10 +95,10 @@ def tanh_at_init(x, y, cfg, seed):
         tanhs = [m for m in model if isinstance(m, nn.Tanh)]
         linears = [m for m in model if isinstance(m, nn.Linear)][:-1]
         with diagnostics.Recorder(model, layers=tanhs + linears, bins=None, keep_values=True) as r:
-            F.cross_entropy(model(mg.from_numpy(x)), mg.from_numpy(y)).backward()
+            F.cross_entropy(model(mg.tensor(x, device=device)), mg.tensor(y, device=device)).backward()
         acts = [r.values[r.name_of(m)] for m in tanhs]
         grads = [r.grad_values[r.name_of(m)] for m in linears]  # dL/dz, z = Wh + b: what tanh passes down
-        wgrads = [m.weight.grad.numpy() for m in linears]
+        wgrads = [m.weight.grad.cpu().numpy() for m in linears]
         g_lim = max(np.abs(g).max() for g in grads)
         w_lim = max(np.abs(g).max() for g in wgrads)
         edges = {
@@ -128,7 +128,7 @@ def main(argv=None):
     with single_threaded():
         training = sigmoid_training(data, cfg, args.seed, args)
         x, y, _, _ = fashion(1000, 0, seed=args.seed, standardize=True)
-        at_init = tanh_at_init(x, y, cfg, args.seed)
+        at_init = tanh_at_init(x, y, cfg, args.seed, args.device)
     record = {
         "config": {**cfg, "seed": args.seed, "quick": args.quick},
         "sigmoid_training": training,

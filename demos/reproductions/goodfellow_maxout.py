@@ -58,29 +58,30 @@ SPECIAL = {  # name: ((w_1, w_2), the function it should equal)
 }
 
 
-def maxout_unit(weights, biases):
-    """One maxout unit of a scalar input with the given pieces w_j x + b_j, in float64."""
+def maxout_unit(weights, biases, device):
+    """One maxout unit of a scalar input with the given pieces w_j x + b_j, in float64, on ``device``."""
     unit = nn.Maxout(1, 1, pieces=len(weights)).double()
     with mg.no_grad():
         unit.weight.copy_(np.asarray(weights, dtype=np.float64).reshape(-1, 1))
         unit.bias.copy_(np.asarray(biases, dtype=np.float64))
-    return unit
+    return unit.to(device)
 
 
-def value_and_grad(fn, x):
-    xt = mg.tensor(x, requires_grad=True)
+def value_and_grad(fn, x, device):
+    """f(x) and f'(x) (autograd: the gradient of sum f(x)) at the points x, on ``device``, as NumPy arrays."""
+    xt = mg.tensor(x, device=device, requires_grad=True)
     y = fn(xt)
     y.sum().backward()
-    return y.detach().numpy(), xt.grad.numpy()
+    return y.detach().cpu().numpy(), xt.grad.cpu().numpy()
 
 
-def exact_special_cases(x):
+def exact_special_cases(x, device):
     """Maxout with two chosen pieces against the activation it should equal, values and gradients."""
     out = {}
     for name, (weights, fn) in SPECIAL.items():
-        unit = maxout_unit(weights, (0.0, 0.0))
-        mv, mg_ = value_and_grad(lambda t, unit=unit: unit(t.reshape(-1, 1)).reshape(-1), x)
-        fv, fg = value_and_grad(fn, x)
+        unit = maxout_unit(weights, (0.0, 0.0), device)
+        mv, mg_ = value_and_grad(lambda t, unit=unit: unit(t.reshape(-1, 1)).reshape(-1), x, device)
+        fv, fg = value_and_grad(fn, x, device)
         off_zero = x != 0  # at the kink each convention picks a side; |x|: abs'(0) = 0, maxout's -1
         out[name] = {
             "pieces": list(weights),
@@ -92,16 +93,16 @@ def exact_special_cases(x):
     return out
 
 
-def fit_square(k, x, steps, seed):
+def fit_square(k, x, steps, seed, device):
     """One maxout unit with k pieces fitted to x^2 (mean squared error, Adam); starts from the
     tangents of x^2 at k random points of [-1, 1], so that every piece wins somewhere."""
     t = np.sort(np.random.default_rng(seed).uniform(-1, 1, k))
-    unit = maxout_unit(2 * t, -(t**2))  # the tangent at t: 2 t x - t^2
-    xt, target = mg.tensor(x.reshape(-1, 1)), mg.tensor(x**2)
+    unit = maxout_unit(2 * t, -(t**2), device)  # the tangent at t: 2 t x - t^2
+    xt, target = mg.tensor(x.reshape(-1, 1), device=device), mg.tensor(x**2, device=device)
     batches = itertools.repeat((xt, target))  # the whole grid, every step
     losses, _ = train(unit, optim.Adam(unit.parameters(), lr=0.01), batches, steps, loss_fn=squared_error)
     with mg.no_grad():
-        fitted = unit(xt).reshape(-1).numpy()
+        fitted = unit(xt).reshape(-1).cpu().numpy()
     error = fitted - x**2
     return {
         "pieces": k,
@@ -120,12 +121,13 @@ def squared_error(output, target):
 
 def fitted_pieces(unit, x):
     """Each piece w_j x + b_j at every x (to count the pieces that win somewhere)."""
-    w, b = unit.weight.detach().numpy().ravel(), unit.bias.detach().numpy()
+    w, b = unit.weight.detach().cpu().numpy().ravel(), unit.bias.detach().cpu().numpy()
     return x[:, None] * w[None, :] + b[None, :]
 
 
-def maxout_mlp(width, pieces):
-    return nn.Sequential(nn.Maxout(784, width, pieces), nn.Maxout(width, width, pieces), nn.Linear(width, 10))
+def maxout_mlp(width, pieces, device):
+    layers = nn.Maxout(784, width, pieces), nn.Maxout(width, width, pieces), nn.Linear(width, 10)
+    return nn.Sequential(*layers).to(device)
 
 
 def equal_parameters_width(target):
@@ -135,12 +137,12 @@ def equal_parameters_width(target):
 
 def compare_mlps(data, cfg, seed, args):
     x, y, x_test, y_test = data
-    width = cfg["width"]
-    models = {f"Maxout MLP, width {width}, {PIECES} pieces": lambda: maxout_mlp(width, PIECES)}
-    models[f"ReLU MLP, width {width}"] = lambda: mlp([784, width, width, 10], nn.ReLU)
+    width, device = cfg["width"], args.device
+    models = {f"Maxout MLP, width {width}, {PIECES} pieces": lambda: maxout_mlp(width, PIECES, device)}
+    models[f"ReLU MLP, width {width}"] = lambda: mlp([784, width, width, 10], nn.ReLU, device=device)
     mg.manual_seed(seed)
-    w = equal_parameters_width(count_parameters(maxout_mlp(width, PIECES)))
-    models[f"ReLU MLP, width {w} (as many parameters)"] = lambda: mlp([784, w, w, 10], nn.ReLU)
+    w = equal_parameters_width(count_parameters(maxout_mlp(width, PIECES, device)))
+    models[f"ReLU MLP, width {w} (as many parameters)"] = lambda: mlp([784, w, w, 10], nn.ReLU, device=device)
     runs = {}
     progress = bar(len(models) * cfg["steps"], "MLPs", args)
     for name, build in models.items():
@@ -148,7 +150,7 @@ def compare_mlps(data, cfg, seed, args):
         model = build()
         progress.set_description(name)
         opt = optim.Adam(model.parameters(), lr=1e-3)
-        batches = random_batches(x, y, 128, seed + 1)
+        batches = random_batches(x, y, 128, seed + 1, device=device)
         run = train_curve(model, opt, batches, cfg["steps"], x_test, y_test, every=cfg["every"], bar=progress)
         runs[name] = {**run, "parameters": count_parameters(model), "final_error": run["error"][-1]}
     progress.close()
@@ -160,8 +162,8 @@ def main(argv=None):
     mg.manual_seed(args.seed)
     grid = np.linspace(-1.0, 1.0, 201)
     with single_threaded():
-        special = exact_special_cases(np.linspace(-3.0, 3.0, 121))
-        fits = {str(k): fit_square(k, grid, cfg["fit_steps"], args.seed + k) for k in (2, 4, 8)}
+        special = exact_special_cases(np.linspace(-3.0, 3.0, 121), args.device)
+        fits = {str(k): fit_square(k, grid, cfg["fit_steps"], args.seed + k, args.device) for k in (2, 4, 8)}
         mlps = compare_mlps(fashion(None, cfg["test"], standardize=True), cfg, args.seed, args)
     record = {
         "config": {**cfg, "seed": args.seed, "quick": args.quick, "pieces": PIECES},

@@ -45,11 +45,11 @@ SETTINGS = {
 INITS = {"Xavier, var 1/n": "xavier", "He, var 2/n": "he"}
 
 
-def relu_output_std(model, x):
-    """The std of every ReLU layer's output on the batch x."""
+def relu_output_std(model, x, device):
+    """The std of every ReLU layer's output on the batch x (the model on ``device``)."""
     relus = [m for m in model if isinstance(m, nn.ReLU)]
     with mg.no_grad(), diagnostics.Recorder(model, layers=relus, bins=None, gradients=False) as rec:
-        model(mg.from_numpy(x))
+        model(mg.tensor(x, device=device))
     return [rec.stats[rec.name_of(m)]["act"]["std"] for m in relus]
 
 
@@ -61,12 +61,12 @@ def main(argv=None):
         progress = bar(len(INITS) * cfg["steps"], "30 layers", args)
         for name, scheme in INITS.items():
             mg.manual_seed(args.seed)
-            model = mlp([784] + [cfg["width"]] * (cfg["layers"] - 1) + [10], nn.ReLU)
+            model = mlp([784] + [cfg["width"]] * (cfg["layers"] - 1) + [10], nn.ReLU, device=args.device)
             init.apply_(model, scheme, bias=0.0, generator=args.seed)
-            stds = relu_output_std(model, x[:500])
+            stds = relu_output_std(model, x[:500], args.device)
             progress.set_description(name)
             opt = optim.SGD(model.parameters(), lr=cfg["lr"], momentum=0.9)
-            batches = random_batches(x, y, cfg["batch"], args.seed + 1)  # the same batches for both
+            batches = random_batches(x, y, cfg["batch"], args.seed + 1, device=args.device)  # the same for both
             curve = train_curve(model, opt, batches, cfg["steps"], x_test, y_test, every=cfg["every"], bar=progress)
             runs[name] = {**curve, "relu_output_std_at_init": stds, "scheme": scheme}
         progress.close()

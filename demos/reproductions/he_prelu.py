@@ -49,7 +49,7 @@ def runs_to_make(steps):
 
 def slopes(model):
     """The mean slope of each PReLU layer (and, for one slope per unit, their spread)."""
-    values = [m.weight.detach().numpy() for m in model if isinstance(m, nn.PReLU)]
+    values = [m.weight.detach().cpu().numpy() for m in model if isinstance(m, nn.PReLU)]
     return [float(v.mean()) for v in values], [float(v.std()) for v in values]
 
 
@@ -63,13 +63,14 @@ def main(argv=None):
         for name, per_layer, slope_decay in todo:
             mg.manual_seed(args.seed)
             progress.set_description(name)
-            model = mlp([784] + [WIDTH] * DEPTH + [10], lambda n=per_layer: nn.PReLU(n, init=0.25))
+            prelu = lambda n=per_layer: nn.PReLU(n, init=0.25)  # n slopes per layer
+            model = mlp([784] + [WIDTH] * DEPTH + [10], prelu, device=args.device)
             init.apply_(model, "he", generator=args.seed)
             a = [p for m in model if isinstance(m, nn.PReLU) for p in m.parameters()]
             rest = [p for m in model if not isinstance(m, nn.PReLU) for p in m.parameters()]
             groups = [{"params": rest, "weight_decay": WEIGHT_DECAY}, {"params": a, "weight_decay": slope_decay}]
             opt = optim.SGD(groups, lr=LR, momentum=0.9)
-            batches = random_batches(x, y, 128, args.seed + 1)
+            batches = random_batches(x, y, 128, args.seed + 1, device=args.device)
             every, measure = cfg["every"], lambda m: slopes(m)[0]
             curve = train_curve(
                 model, opt, batches, cfg["steps"], x_test, y_test, every=every, bar=progress, measure=measure

@@ -44,9 +44,10 @@ def main(argv=None):
             for lr in cfg["rates"]:
                 mg.manual_seed(args.seed)
                 progress.set_description(f"{key}, lr {lr:g}")
-                model = init.apply_(mlp([784, 100, 100, 100, 10], nn.ReLU, norm=norm), "he", generator=args.seed)
+                model = mlp([784, 100, 100, 100, 10], nn.ReLU, norm=norm, device=args.device)
+                init.apply_(model, "he", generator=args.seed)
                 opt = optim.SGD(model.parameters(), lr=lr)
-                batches = random_batches(x, y, 60, args.seed + 1)
+                batches = random_batches(x, y, 60, args.seed + 1, device=args.device)
                 curve = train_curve(
                     model,
                     opt,

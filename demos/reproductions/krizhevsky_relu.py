@@ -54,10 +54,11 @@ SETTINGS = {
 }
 
 
-def build_cnn(activation, cfg, seed):
+def build_cnn(activation, cfg, seed, device):
     """Conv 3x3 (16) -> act -> pool -> conv 3x3 (32) -> act -> pool -> Linear (64) -> act -> Linear (10)."""
     act, scheme = ACTIVATIONS[activation]
-    return init.apply_(cnn([16, 32], act, image_size=14, hidden=64), scheme, bias=0.0, generator=seed)
+    model = cnn([16, 32], act, image_size=14, hidden=64, device=device)
+    return init.apply_(model, scheme, bias=0.0, generator=seed)
 
 
 def main(argv=None):
@@ -66,7 +67,7 @@ def main(argv=None):
     data = (x, y, x[: cfg["eval_size"]], y[: cfg["eval_size"]])  # the training error, on a fixed sample
     with single_threaded():
         progress = bar(len(ACTIVATIONS) * len(cfg["lr_grid"]) * cfg["steps"] * cfg["repeats"], "CNN", args)
-        grid = run_grid(build_cnn, data, cfg, args.seed, progress)
+        grid = run_grid(build_cnn, data, cfg, args.seed, progress, args.device)
         progress.close()
     targets = {}
     for target in cfg["targets"]:

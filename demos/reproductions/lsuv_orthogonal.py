@@ -44,11 +44,12 @@ SETTINGS = {
 LAYERS, WIDTH, N, CRITERION = 20, 100, 16, 0.01
 
 
-def output_variance(model, x):
-    """The variance of every Linear layer's output (over the batch and the units) on the batch x."""
+def output_variance(model, x, device):
+    """The variance of every Linear layer's output (over the batch and the units) on the batch x (the
+    model on ``device``)."""
     linears = [m for m in model if isinstance(m, nn.Linear)]
     with mg.no_grad(), diagnostics.Recorder(model, layers=linears, bins=None, gradients=False) as rec:
-        model(mg.from_numpy(x))
+        model(mg.tensor(x, device=device))
     return [rec.stats[rec.name_of(m)]["act"]["std"] ** 2 for m in linears]
 
 
@@ -58,14 +59,14 @@ def lsuv_experiment(data, cfg, seed, args):
     progress = bar(2 * cfg["steps"], "20 layers", args)
     for name in ("Xavier", "LSUV"):
         mg.manual_seed(seed)
-        model = mlp([784] + [WIDTH] * (LAYERS - 1) + [10], nn.ReLU)
+        model = mlp([784] + [WIDTH] * (LAYERS - 1) + [10], nn.ReLU, device=args.device)
         init.apply_(model, "xavier", bias=0.0, generator=seed)
         if name == "LSUV":
             init.lsuv_(model, x[:500], generator=seed)
-        variance = output_variance(model, x[:500])
+        variance = output_variance(model, x[:500], args.device)
         progress.set_description(name)
         opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-        batches = random_batches(x, y, 128, seed + 1)
+        batches = random_batches(x, y, 128, seed + 1, device=args.device)
         curve = train_curve(model, opt, batches, cfg["steps"], x_test, y_test, every=cfg["every"], bar=progress)
         runs[name] = {**curve, "output_variance_at_init": variance, "final_loss": float(np.mean(curve["loss"][-50:]))}
     progress.close()
@@ -82,13 +83,14 @@ def deep_linear(cfg, seed, args):
     rng = np.random.default_rng(seed)
     a = rng.standard_normal((N, N)) / np.sqrt(N)
     x = rng.standard_normal((256, N)).astype(np.float32)
-    data = itertools.repeat((mg.tensor(x), mg.tensor((x @ a.T).astype(np.float32))))  # the whole set, every step
+    targets = (x @ a.T).astype(np.float32)
+    data = itertools.repeat((mg.tensor(x, device=args.device), mg.tensor(targets, device=args.device)))  # every step
     out = {}
     progress = bar(2 * len(cfg["depths"]) * cfg["linear_steps"], "deep linear", args)
     for name, scheme in (("orthogonal", "orthogonal"), ("scaled Gaussian", "lecun")):
         out[name] = {}
         for depth in cfg["depths"]:
-            net = nn.Sequential(*[nn.Linear(N, N, bias=False) for _ in range(depth)])
+            net = nn.Sequential(*[nn.Linear(N, N, bias=False) for _ in range(depth)]).to(args.device)
             init.apply_(net, scheme, bias=None, generator=seed + 1)
             opt = optim.SGD(net.parameters(), lr=0.5 / depth)
             steps = cfg["linear_steps"]

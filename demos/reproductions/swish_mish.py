@@ -50,9 +50,9 @@ def depth_experiment(data, cfg, seed, args):
             for s in range(seed, seed + cfg["seeds"]):
                 mg.manual_seed(s)
                 progress.set_description(f"{name}, {depth} layers, seed {s}")
-                model = mlp([784] + [64] * depth + [10], activation, norm=nn.BatchNorm1d)
+                model = mlp([784] + [64] * depth + [10], activation, norm=nn.BatchNorm1d, device=args.device)
                 opt = optim.Adam(model.parameters(), lr=1e-3)
-                batches = random_batches(x, y, 32, s + 1)
+                batches = random_batches(x, y, 32, s + 1, device=args.device)
                 every = cfg["steps"] // 3
                 curve = train_curve(model, opt, batches, cfg["steps"], x_test, y_test, every=every, bar=progress)
                 runs[name][str(depth)].append(curve["error"][-1])
@@ -60,7 +60,7 @@ def depth_experiment(data, cfg, seed, args):
     return runs
 
 
-def landscape(size, seed):
+def landscape(size, seed, device):
     """One random 5-layer network per activation (the same weights): its output on a size x size grid,
     and along the line from (-3, -1) to (3, 2) at 10 000 steps, where we count the steps at which the
     slope changes (a ReLU network is linear between kinks; a smooth one bends everywhere). The biases
@@ -70,10 +70,12 @@ def landscape(size, seed):
     t = np.linspace(-3.0, 3.0, 10001)
     out = {"side": side.tolist(), "line": t[::20].tolist()}
     for name, activation in ACTIVATIONS.items():
-        net = init.apply_(mlp([2, 64, 64, 64, 64, 1], activation).double(), "he", bias="default", generator=seed)
+        net = mlp([2, 64, 64, 64, 64, 1], activation, device=device).double()
+        init.apply_(net, "he", bias="default", generator=seed)
+        line = np.stack([t, 0.5 * t + 0.5], axis=1)
         with mg.no_grad():
-            z = net(mg.tensor(grid)).numpy().reshape(size, size)
-            on_line = net(mg.tensor(np.stack([t, 0.5 * t + 0.5], axis=1))).numpy().ravel()
+            z = net(mg.tensor(grid, device=device)).cpu().numpy().reshape(size, size)
+            on_line = net(mg.tensor(line, device=device)).cpu().numpy().ravel()
         slope = np.diff(on_line) / (t[1] - t[0])
         changes = int(np.sum(np.abs(np.diff(slope)) > 1e-6 * np.abs(slope).max()))
         out[name] = {"output": z.tolist(), "on_line": on_line[::20].tolist(), "slope_changes": changes}
@@ -86,7 +88,7 @@ def main(argv=None):
     data = fashion(None, cfg["test"], standardize=True)
     with single_threaded():
         depth = depth_experiment(data, cfg, args.seed, args)
-        surface = landscape(cfg["grid"], args.seed)
+        surface = landscape(cfg["grid"], args.seed, args.device)
     record = {"config": {**cfg, "seed": args.seed, "quick": args.quick}, "depth": depth, "landscape": surface}
     print("Test error (%) by depth " + " / ".join(map(str, cfg["depths"])) + ", each seed:")
     for name, r in depth.items():

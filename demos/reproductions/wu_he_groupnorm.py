@@ -43,8 +43,8 @@ NORMS = {  # name: the layer for c channels
 }
 
 
-def build(norm):
-    return cnn(CHANNELS, nn.ReLU, norm=norm, image_size=14)
+def build(norm, device):
+    return cnn(CHANNELS, nn.ReLU, norm=norm, image_size=14, device=device)
 
 
 def sgd(parameters, batch_size):
@@ -57,7 +57,7 @@ def main(argv=None):
     data = fashion(cfg["examples"], cfg["test"], seed=args.seed, standardize=True, image_size=14)
     with single_threaded():
         progress = bar(len(NORMS) * sum(cfg["examples"] // b for b in BATCH_SIZES), "training", args)
-        runs = batch_size_runs(NORMS, BATCH_SIZES, build, sgd, data, cfg, args.seed, progress)
+        runs = batch_size_runs(NORMS, BATCH_SIZES, build, sgd, data, cfg, args.seed, progress, args.device)
         progress.close()
     cfg = {**cfg, "seed": args.seed, "quick": args.quick, "channels": list(CHANNELS), "batch_sizes": list(BATCH_SIZES)}
     record = {"config": cfg, "runs": runs}

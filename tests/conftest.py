@@ -38,9 +38,15 @@ def pytest_report_header(config):
     return f"minigrad backend for device 'cpu': {get_backend()}"
 
 
+# Tests that run a long pytest or demo process of their own: run first, so that under pytest-xdist
+# (`-n 2`, the README's command) one worker carries them while the other works through the rest.
+LONG_FIRST = ("test_cuda_simulator.py::", "test_kernels.py::test_precompile_runs_every_kernel_module")
+
+
 def pytest_collection_modifyitems(config, items):
     from minigrad.backends import get_backend
 
+    items.sort(key=lambda item: not any(mark in item.nodeid for mark in LONG_FIRST))  # stable: order kept otherwise
     if get_backend() != "numpy":
         return
     skip = pytest.mark.skip(reason="tests the Numba kernels' machinery; the reference backend (numpy) has none")

@@ -76,6 +76,8 @@ KERNELS = {}
 for _fwd, _bwd in _ACTIVATION.values():
     KERNELS[_fwd.split("(")[0]] = _fwd
     KERNELS[_bwd.split("(")[0]] = _bwd
+# The names every backend's activation module defines (its KERNELS).
+ACTIVATION_KERNELS = tuple(KERNELS)
 
 KERNELS.update(
     {

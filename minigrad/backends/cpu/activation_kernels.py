@@ -30,21 +30,12 @@ import types
 import numpy as np
 
 import minigrad.scalar_math as sm
+from minigrad.backends.contract import ACTIVATION_KERNELS
 from minigrad.backends.cpu import float32_math  # noqa: F401  (registers the CPU's float32 exp, log1p, ...)
 from minigrad.backends.cpu.jit import kernel, pick, prange, serial_and_parallel
 from minigrad.backends.layouts import maxout_view, prelu_layout
 
-KERNELS = (
-    "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
-    "relu_forward", "relu_backward", "relu6_forward", "relu6_backward",
-    "leaky_relu_forward", "leaky_relu_backward", "prelu_forward", "prelu_backward",
-    "elu_forward", "elu_backward", "selu_forward", "selu_backward", "celu_forward", "celu_backward",
-    "hardtanh_forward", "hardtanh_backward", "silu_forward", "silu_backward",
-    "swish_forward", "swish_backward", "mish_forward", "mish_backward",
-    "gelu_forward", "gelu_backward", "softplus_forward", "softplus_backward",
-    "softsign_forward", "softsign_backward", "hardsigmoid_forward", "hardsigmoid_backward",
-    "hardswish_forward", "hardswish_backward", "maxout_forward", "maxout_backward",
-)  # fmt: skip
+KERNELS = ACTIVATION_KERNELS  # every activation of the contract, forward and backward
 
 # The parallel loops hand out chunks of this many elements; the reductions (PReLU's and Swish's
 # parameter gradients) sum each chunk into float64, then add the chunks: the result does not depend

@@ -25,21 +25,12 @@ import numpy as np
 from numba import float32, float64
 
 import minigrad.scalar_math as sm
+from minigrad.backends.contract import ACTIVATION_KERNELS
 from minigrad.backends.cuda.blocks import THREADS, block_reduce, chunk
 from minigrad.backends.cuda.compiler import MAX_BLOCKS, Kernel, blocks_for, contiguous, cuda, device, kernel, xp
 from minigrad.backends.layouts import maxout_view, prelu_layout
 
-KERNELS = (
-    "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
-    "relu_forward", "relu_backward", "relu6_forward", "relu6_backward",
-    "leaky_relu_forward", "leaky_relu_backward", "prelu_forward", "prelu_backward",
-    "elu_forward", "elu_backward", "selu_forward", "selu_backward", "celu_forward", "celu_backward",
-    "hardtanh_forward", "hardtanh_backward", "silu_forward", "silu_backward",
-    "swish_forward", "swish_backward", "mish_forward", "mish_backward",
-    "gelu_forward", "gelu_backward", "softplus_forward", "softplus_backward",
-    "softsign_forward", "softsign_backward", "hardsigmoid_forward", "hardsigmoid_backward",
-    "hardswish_forward", "hardswish_backward", "maxout_forward", "maxout_backward",
-)  # fmt: skip
+KERNELS = ACTIVATION_KERNELS  # every activation of the contract, forward and backward
 
 
 # ================================================================================================

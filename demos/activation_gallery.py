@@ -17,7 +17,7 @@ each derivative. Writes into --out:
     activation_gallery.json    the curves, the table and the finite-difference check
 
 All in float64, so that tanh'(10) = 8.2e-9 is not rounded to 0 (in float32, tanh(10) == 1 exactly),
-on --device: with --device cuda the curves come from the CUDA kernels (and are copied back to plot).
+on the chosen --device (with --device cuda the CUDA kernels compute the curves, copied back to plot).
 """
 
 import time

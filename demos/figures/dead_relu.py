@@ -153,26 +153,8 @@ def bias_init(rec):
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.6))
     for key, s in settings.items():
         color, ls, marker = styles[key]
-        axes[0].plot(
-            layers,
-            100 * np.array(s["init"]["active_fraction"]),
-            ls=ls,
-            marker=marker,
-            color=color,
-            label=labels[key],
-            ms=7,
-            lw=2,
-        )
-        axes[1].plot(
-            layers,
-            100 * np.array(s["after_step"]["dead_fraction"]),
-            ls=ls,
-            marker=marker,
-            color=color,
-            label=labels[key],
-            ms=7,
-            lw=2,
-        )
+        for ax, values in zip(axes, (s["init"]["active_fraction"], s["after_step"]["dead_fraction"])):
+            ax.plot(layers, 100 * np.array(values), ls=ls, marker=marker, color=color, label=labels[key], ms=7, lw=2)
     axes[0].set_title(
         "At initialisation: % of ReLU outputs > 0 (over all images and units)\n"
         "(He and N(0, 0.01^2) give the same on/off pattern when the bias is 0)",
